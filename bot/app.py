@@ -1,0 +1,119 @@
+"""Application wiring: the factory that builds the python-telegram-bot Application from settings.
+
+Tests and the console pass their own request object (see `bot.offline_api`), so the very same
+handlers, database and error handling run with or without a network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+
+from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats, Update
+from telegram.constants import ParseMode
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import AIORateLimiter, Application, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.request import BaseRequest
+
+from bot import services
+from bot.clock import Clock
+from bot.settings import Settings
+from handlers import cases, catalog, help, members, products, reports
+from models import ledger
+from models import members as member_records
+from models.db import Database
+from models.migrate import upgrade
+
+log = logging.getLogger(__name__)
+
+CONSOLE_TOKEN = "1:console-without-network"
+FEATURE_MODULES = (help, products, cases, reports, members)
+SORRY = "Maaf, terjadi kesalahan saat memproses permintaan Anda. Silakan coba lagi sebentar lagi."
+
+
+def build_application(
+    settings: Settings,
+    request: BaseRequest | None = None,
+    *,
+    clock: Clock | None = None,
+    rate_limit: bool = True,
+) -> Application:
+    token = settings.token or CONSOLE_TOKEN
+    root = settings.telegram_api_url.rstrip("/")
+    builder = (
+        Application.builder()
+        .token(token)
+        .base_url(f"{root}/bot")
+        .base_file_url(f"{root}/file/bot")
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    application = builder.build()
+
+    settings.ensure_data_dir()
+    application.bot_data[services.KEY] = services.Services(
+        settings=settings,
+        db=Database(settings.async_database_url),
+        clock=clock or Clock(settings.tz),
+    )
+    register_handlers(application)
+    return application
+
+
+def register_handlers(application: Application) -> None:
+    # Only new messages: an edited "/usul ..." must not log a second proposal.
+    new_messages = filters.UpdateType.MESSAGE
+    for module in FEATURE_MODULES:
+        for name, callback in module.COMMANDS.items():
+            application.add_handler(CommandHandler(name, callback, filters=new_messages))
+    application.add_handler(MessageHandler(new_messages & (filters.TEXT | filters.COMMAND), help.unknown))
+    application.add_error_handler(on_error)
+
+
+async def prepare_database(application: Application) -> None:
+    """Schema up to date, first admins present, old update markers pruned."""
+    svc = services.of(application)
+    await asyncio.to_thread(upgrade, svc.settings.async_database_url)
+    async with svc.db.session() as session:
+        await member_records.ensure_admins(session, svc.settings.admin_ids, svc.clock.utcnow())
+    await ledger.forget_older_than(svc.db, svc.clock.utcnow())
+
+
+async def set_command_menu(application: Application) -> None:
+    """Private chats see every command, groups only the ones meant for groups."""
+    private = [BotCommand(c.name, c.description) for c in catalog.COMMANDS if c.name != "help"]
+    groups = [BotCommand(c.name, c.description) for c in catalog.COMMANDS if c.in_groups]
+    try:
+        await application.bot.set_my_commands(private, scope=BotCommandScopeAllPrivateChats())
+        await application.bot.set_my_commands(groups, scope=BotCommandScopeAllGroupChats())
+    except TelegramError as exc:  # the menu is a convenience; the bot works without it
+        log.warning("could not set the command menu: %s", exc)
+
+
+async def _post_init(application: Application) -> None:
+    await prepare_database(application)
+    await set_command_menu(application)
+
+
+async def _post_shutdown(application: Application) -> None:
+    await services.of(application).db.dispose()
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure for operators; tell the user something short, never a traceback."""
+    error = context.error
+    if isinstance(error, Forbidden):
+        log.info("blocked by a chat: %s", error)
+        return
+    log.error("error while handling an update: %s", "".join(
+        traceback.format_exception(type(error), error, error.__traceback__)) if error else "unknown")
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await update.effective_chat.send_message(SORRY, parse_mode=ParseMode.HTML)
+        except TelegramError:
+            log.warning("could not tell the user about the error")

@@ -1,0 +1,103 @@
+"""A Bot API that lives in this process: it answers python-telegram-bot's requests without a network.
+
+The terminal console talks to it, and tests record every call through it. It answers like Telegram
+would for the methods the bot uses (messages get ids, edits return the message, the rest `true`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram.request import BaseRequest, RequestData
+
+BOT_USER = {
+    "id": 7000000001,
+    "is_bot": True,
+    "first_name": "IKU Bot",
+    "username": "iku_bagian_hukum_bot",
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
+
+
+@dataclass
+class ApiCall:
+    method: str
+    params: dict[str, Any]
+    files: dict[str, bytes] = field(default_factory=dict)
+
+
+class OfflineBotApi(BaseRequest):
+    def __init__(self, on_call: Callable[[ApiCall], None] | None = None) -> None:
+        self.calls: list[ApiCall] = []
+        self.on_call = on_call
+        self._message_ids = itertools.count(1)
+        # Set by a test to make the next calls fail: method -> (http status, description, parameters).
+        self.failures: dict[str, list[tuple[int, str, dict | None]]] = {}
+
+    @property
+    def read_timeout(self) -> float | None:
+        return None
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
+                         read_timeout=None, write_timeout=None, connect_timeout=None,
+                         pool_timeout=None) -> tuple[int, bytes]:
+        name = url.rsplit("/", 1)[-1]
+        params = dict(request_data.parameters) if request_data else {}
+        files: dict[str, bytes] = {}
+        if request_data and request_data.contains_files:
+            for key, value in (request_data.multipart_data or {}).items():
+                files[key] = value[1] if isinstance(value, tuple) else value
+        queued = self.failures.get(name)
+        if queued:
+            status, description, extra = queued.pop(0)
+            body = {"ok": False, "error_code": status, "description": description}
+            if extra:
+                body["parameters"] = extra
+            return status, json.dumps(body).encode()
+        call = ApiCall(name, params, files)
+        self.calls.append(call)
+        if self.on_call is not None:
+            self.on_call(call)
+        return 200, json.dumps({"ok": True, "result": self.result(call)}).encode()
+
+    def result(self, call: ApiCall) -> Any:
+        params = call.params
+        if call.method == "getMe":
+            return BOT_USER
+        if call.method == "getUpdates":
+            return []
+        if call.method in ("sendMessage", "sendPhoto", "sendDocument", "editMessageText",
+                           "editMessageReplyMarkup", "editMessageCaption"):
+            chat_id = int(params.get("chat_id", 0))
+            message: dict[str, Any] = {
+                "message_id": int(params.get("message_id") or next(self._message_ids)),
+                "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup",
+                         **({"title": "Grup"} if chat_id < 0 else {"first_name": "Pengguna"})},
+                "from": BOT_USER,
+            }
+            if "text" in params:
+                message["text"] = params["text"]
+            if "caption" in params:
+                message["caption"] = params["caption"]
+            if call.method == "sendPhoto":
+                message["photo"] = [{"file_id": "photo", "file_unique_id": "photo", "width": 1, "height": 1}]
+            if "reply_markup" in params:
+                message["reply_markup"] = params["reply_markup"]
+            return message
+        if call.method == "getChat":
+            return {"id": int(params.get("chat_id", 0)), "type": "private"}
+        return True

@@ -1,0 +1,144 @@
+"""How records and figures look in a message: one formatter per record type, HTML with every dynamic
+part escaped. Messages are in formal, short Indonesian."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from html import escape
+
+from babel.numbers import format_decimal
+
+from bot.telegram_limits import MAX_MESSAGE_CHARS, join_within_limit, shorten
+from models.errors import InputError
+from models.indicators import Figure, Period
+from models.products import KIND_SHORT, official_name
+from models.tables import Case, Kind, Member, Product
+from models.validation import human_date
+
+NO_DATA = "belum ada data"
+ROLE_LABEL = {"admin": "Admin", "kasubbag": "Kasubbag", "staf": "Staf", "pimpinan": "Pimpinan"}
+SUBSECTION_LABEL = {
+    "perundangan": "Peraturan Perundang-undangan",
+    "dokinfo": "Dokumentasi dan Informasi Hukum",
+    "bankum": "Bantuan Hukum dan Penyelesaian Sengketa",
+}
+
+
+def percent(value) -> str:
+    return format_decimal(value, format="#,##0.00", locale="id") + "%"
+
+
+def ratio(figure: Figure) -> str:
+    """`2 dari 3 (66,67%)`, or `belum ada data` for an empty denominator."""
+    if figure.percent is None:
+        return NO_DATA
+    return f"{figure.numerator} dari {figure.denominator} ({percent(figure.percent)})"
+
+
+def error(exc: InputError) -> str:
+    text = f"⚠️ {escape(exc.message)}"
+    if exc.example:
+        text += f"\nContoh: <code>{escape(exc.example)}</code>"
+    return text
+
+
+# --- legal products -------------------------------------------------------------------------------
+
+def product_ref(product: Product) -> str:
+    return f"#{product.id} {KIND_SHORT[Kind(product.kind)]}"
+
+
+def product_card(product: Product) -> str:
+    lines = [
+        f"<b>{escape(product_ref(product))}</b>: {escape(product.title)}",
+        f"Diusulkan: {human_date(product.proposed_on)}",
+    ]
+    if product.enacted_on is not None:
+        lines.append(f"Ditetapkan: {escape(official_name(product))}, {human_date(product.enacted_on)}")
+    if product.published_on is not None:
+        published = f"Dipublikasikan: {human_date(product.published_on)}"
+        if product.link:
+            published += f" — {escape(product.link)}"
+        lines.append(published)
+    return "\n".join(lines)
+
+
+def product_line(product: Product, today: date | None = None) -> str:
+    title = escape(shorten(product.title, 120))
+    if product.enacted_on is None:
+        when = f"diusulkan {human_date(product.proposed_on)}"
+    else:
+        when = f"No. {product.number}/{product.number_year}, ditetapkan {human_date(product.enacted_on)}"
+        if today is not None:
+            when += f" ({(today - product.enacted_on).days} hari)"
+    return f"• <b>{escape(product_ref(product))}</b> {title} — {when}"
+
+
+# --- cases ---------------------------------------------------------------------------------------
+
+def case_card(case: Case) -> str:
+    lines = [f"<b>Perkara #{case.id}</b>: {escape(case.register_number)}"]
+    if case.description:
+        lines.append(f"Uraian: {escape(case.description)}")
+    lines.append(f"Mulai ditangani: {human_date(case.started_on)}")
+    if case.resolved_on is not None:
+        done = f"Selesai: {human_date(case.resolved_on)}"
+        if case.outcome:
+            done += f" — {escape(case.outcome)}"
+        lines.append(done)
+    return "\n".join(lines)
+
+
+def case_line(case: Case, today: date | None = None) -> str:
+    text = f"• <b>#{case.id}</b> {escape(case.register_number)}"
+    if case.description:
+        text += f" — {escape(shorten(case.description, 80))}"
+    text += f" (sejak {human_date(case.started_on)}"
+    if today is not None:
+        text += f", {(today - case.started_on).days} hari"
+    return text + ")"
+
+
+# --- members -------------------------------------------------------------------------------------
+
+def member_line(member: Member) -> str:
+    who = escape(member.name) if member.name else "<i>tanpa nama</i>"
+    role = ROLE_LABEL.get(member.role, member.role)
+    if member.subsection:
+        role += f" {member.subsection}"
+    return f"• {who} — <code>{member.user_id}</code> — {escape(role)}"
+
+
+# --- indicators ----------------------------------------------------------------------------------
+
+def indicators(figures: Sequence[Figure], period: Period, today: date) -> str:
+    heading = f"<b>Capaian IKU Bagian Hukum — {escape(period.label)}</b>"
+    if period.is_running(today):
+        heading += f"\n<i>Periode berjalan, data s.d. {human_date(today)}</i>"
+    else:
+        heading += f"\n<i>{human_date(period.start)} – {human_date(period.end)}</i>"
+    blocks = [heading]
+    for figure in figures:
+        blocks.append(
+            f"<b>{figure.indicator.code}</b> {escape(figure.indicator.name)}\n"
+            f"{ratio(figure)}\n"
+            f"Penanggung jawab: {escape(figure.indicator.subsection_name)}"
+        )
+    return "\n\n".join(blocks)
+
+
+def listing(title: str, lines: Sequence[str], total: int, empty: str) -> str:
+    """A titled list that never exceeds Telegram's limit; says how many items did not fit."""
+    head = f"<b>{escape(title)}</b> ({total})"
+    if not lines:
+        return f"{head}\n{escape(empty)}"
+    hidden = total - len(lines)
+
+    def more(count: int) -> str:
+        return f"<i>… dan {count + hidden} lainnya</i>"
+
+    text = join_within_limit(head, lines, more, MAX_MESSAGE_CHARS)
+    if hidden > 0 and not text.endswith("</i>"):
+        text += "\n" + more(0)
+    return text

@@ -1,0 +1,86 @@
+"""Configuration from the environment or `.env`; every field is listed in `.env.example`."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/iku.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    database_url: str = DEFAULT_DATABASE_URL
+    timezone: str = "Asia/Jakarta"
+    admin_ids: Annotated[list[int], NoDecode] = []
+    log_level: str = "INFO"
+
+    bot_mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
+    webhook_secret: SecretStr | None = None
+
+    digest_stale_days: int = 14
+    digest_grace_hours: int = 12
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        # Operators write "123, 456" in .env; JSON lists would be a trap.
+        if isinstance(value, str):
+            return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("telegram_bot_token", mode="before")
+    @classmethod
+    def _empty_token_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def token(self) -> str | None:
+        return self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else None
+
+    @property
+    def async_database_url(self) -> str:
+        """The URL with an async driver, whatever the operator wrote."""
+        url = self.database_url
+        for plain, async_ in (
+            ("sqlite://", "sqlite+aiosqlite://"),
+            ("sqlite+pysqlite://", "sqlite+aiosqlite://"),
+            ("postgresql://", "postgresql+psycopg://"),
+            ("postgres://", "postgresql+psycopg://"),
+        ):
+            if url.startswith(plain):
+                return async_ + url[len(plain):]
+        return url
+
+    def ensure_data_dir(self) -> None:
+        """An SQLite file's folder is created on first start, so a fresh clone just runs."""
+        url = self.async_database_url
+        prefix = "sqlite+aiosqlite:///"
+        if url.startswith(prefix) and ":memory:" not in url:
+            Path(url[len(prefix):]).expanduser().parent.mkdir(parents=True, exist_ok=True)

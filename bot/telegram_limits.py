@@ -1,0 +1,38 @@
+"""Everything that knows Telegram's size limits lives here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+MAX_MESSAGE_CHARS = 4096
+MAX_CAPTION_CHARS = 1024
+MAX_CALLBACK_DATA_BYTES = 64
+
+
+def fits_callback_data(data: str) -> bool:
+    return len(data.encode("utf-8")) <= MAX_CALLBACK_DATA_BYTES
+
+
+def shorten(text: str, limit: int) -> str:
+    """Cut plain (unescaped) text to `limit` characters with an ellipsis."""
+    return text if len(text) <= limit else text[: max(limit - 1, 0)] + "…"
+
+
+def join_within_limit(
+    head: str,
+    lines: Sequence[str],
+    more: Callable[[int], str],
+    limit: int = MAX_MESSAGE_CHARS,
+) -> str:
+    """Join `head` and as many whole `lines` as fit; `more(n)` says that n lines were left out.
+
+    Lines are already-escaped HTML fragments, so cutting happens between lines, never inside a tag.
+    """
+    out = head
+    for index, line in enumerate(lines):
+        left_after = len(lines) - index - 1
+        reserve = len(more(left_after)) + 1 if left_after else 0
+        if len(out) + 1 + len(line) + reserve > limit:
+            return out + "\n" + more(len(lines) - index)
+        out += "\n" + line
+    return out

@@ -1,0 +1,34 @@
+"""The bot's commands with their Indonesian descriptions: used by /bantuan and the command menu."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from models.permissions import Action, allowed
+from models.tables import Member
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    action: Action | None  # None: anyone may use it
+    description: str
+    usage: str
+    in_groups: bool = False
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("usul", Action.propose, "Catat usulan produk hukum", "/usul perwali [tanggal] Judul"),
+    Command("tetapkan", Action.enact, "Catat penetapan usulan", "/tetapkan 12 7 [tanggal]"),
+    Command("publikasi", Action.publish, "Catat publikasi produk hukum", "/publikasi 12 [tanggal] [tautan]"),
+    Command("perkara", Action.open_case, "Catat perkara baru", "/perkara 12/Pdt.G/2026/PN Prb [tanggal] [uraian]"),
+    Command("selesai", Action.resolve_case, "Catat perkara selesai", "/selesai 3 [tanggal] [hasil]"),
+    Command("iku", Action.read, "Capaian IKU saat ini", "/iku [tahun] [tw1-tw4]", in_groups=True),
+    Command("daftar", Action.read, "Daftar yang masih terbuka", "/daftar [usulan|terbit|perkara]"),
+    Command("anggota", Action.manage_members, "Kelola anggota", "/anggota tambah 123456789 staf bankum Nama"),
+    Command("bantuan", None, "Petunjuk penggunaan", "/bantuan", in_groups=True),
+)
+
+
+def for_member(member: Member | None) -> list[Command]:
+    return [c for c in COMMANDS if c.action is None or allowed(member, c.action)]

@@ -1,0 +1,103 @@
+"""Plumbing shared by all handlers: who is asking, may they, and replying exactly once."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from html import escape
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram import LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import ContextTypes
+
+from bot import replies, services
+from models import ledger, members
+from models.errors import InputError
+from models.permissions import Action, allowed
+from models.tables import Member
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+MemberHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, Member], Awaitable[None]]
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+async def send(update: Update, text: str, **kwargs) -> None:
+    """Reply in the chat of the update, HTML, without link previews."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    await chat.send_message(text, parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEW, **kwargs)
+
+
+def refusal(user_id: int, member: Member | None) -> str:
+    if member is None:
+        return (
+            "Maaf, Anda belum terdaftar sebagai anggota bot ini.\n"
+            f"User id Telegram Anda: <code>{user_id}</code>\n"
+            "Berikan user id tersebut kepada admin Bagian Hukum agar Anda didaftarkan."
+        )
+    role = replies.ROLE_LABEL.get(member.role, member.role)
+    if member.subsection:
+        role += f" {member.subsection}"
+    return f"Maaf, perintah ini tidak tersedia untuk peran Anda ({escape(role)})."
+
+
+def requires(action: Action) -> Callable[[MemberHandler], Handler]:
+    """Let the handler run only for members whose role permits `action`; everyone else is told why.
+    The handler receives the member as a third argument."""
+
+    def decorate(handler: MemberHandler) -> Handler:
+        @functools.wraps(handler)
+        async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            user = update.effective_user
+            if user is None:
+                return
+            async with services.of(context).db.session() as session:
+                member = await members.get(session, user.id)
+            if not allowed(member, action):
+                await send(update, refusal(user.id, member))
+                return
+            await handler(update, context, member)
+
+        return wrapper
+
+    return decorate
+
+
+async def write(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    work: Callable[[AsyncSession], Awaitable[str]],
+) -> None:
+    """Apply a write once per Telegram update and send its reply once.
+
+    A redelivered update (same update_id) is not applied again; its reply is re-sent only if it had not
+    been delivered the first time. Bad input is answered with the explanation and nothing is written.
+    """
+    svc = services.of(context)
+    try:
+        outcome = await ledger.apply_once(svc.db, update.update_id, svc.clock.utcnow(), work)
+    except InputError as exc:
+        await send(update, replies.error(exc))
+        return
+    if outcome.duplicate and outcome.replied:
+        log.info("update %s was applied before; not applied again", update.update_id)
+        return
+    await send(update, outcome.reply)
+    await ledger.mark_replied(svc.db, update.update_id)
+
+
+async def answer_error(update: Update, exc: InputError) -> None:
+    await send(update, replies.error(exc))
+
+
+def today(context: ContextTypes.DEFAULT_TYPE):
+    return services.of(context).clock.today()
+
+
+def now(context: ContextTypes.DEFAULT_TYPE):
+    return services.of(context).clock.utcnow()

@@ -1,0 +1,66 @@
+"""/iku and /daftar: what every member may read."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot import replies, services
+from handlers.common import answer_error, requires, send, today
+from models import cases, indicators, products
+from models.errors import InputError
+from models.permissions import Action
+from models.tables import Member
+
+LIST_LIMIT = 60  # more than fits in one message anyway; the rest is counted, not shown
+SECTIONS = ("usulan", "terbit", "perkara")
+
+
+@requires(Action.read)
+async def iku(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> None:
+    """/iku [tahun] [tw1|tw2|tw3|tw4]"""
+    day = today(context)
+    try:
+        period = indicators.parse_period(list(context.args or []), day)
+    except InputError as exc:
+        await answer_error(update, exc)
+        return
+    async with services.of(context).db.session() as session:
+        figures = await indicators.compute(session, period, day)
+    await send(update, replies.indicators(figures, period, day))
+
+
+@requires(Action.read)
+async def daftar(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> None:
+    """/daftar [usulan|terbit|perkara]"""
+    args = [a.lower() for a in context.args or []]
+    if len(args) > 1 or (args and args[0] not in SECTIONS):
+        await answer_error(update, InputError(
+            f"Bagian «{' '.join(args)}» tidak dikenal. Pilih: usulan, terbit, atau perkara.", "/daftar usulan"))
+        return
+    wanted = args or list(SECTIONS)
+    day = today(context)
+    texts = []
+    async with services.of(context).db.session() as session:
+        for section in wanted:
+            texts.append(await _section(session, section, day))
+    for text in texts:
+        await send(update, text)
+
+
+async def _section(session, section: str, day) -> str:
+    if section == "usulan":
+        rows, total = await products.pending(session, limit=LIST_LIMIT)
+        lines = [replies.product_line(p) for p in rows]
+        return replies.listing("Usulan belum ditetapkan", lines, total, "Tidak ada usulan yang menunggu.")
+    if section == "terbit":
+        rows, total = await products.unpublished(session, limit=LIST_LIMIT)
+        lines = [replies.product_line(p, day) for p in rows]
+        return replies.listing("Sudah ditetapkan, belum dipublikasikan", lines, total,
+                               "Semua produk yang ditetapkan sudah dipublikasikan.")
+    rows, total = await cases.open_cases(session, limit=LIST_LIMIT)
+    lines = [replies.case_line(c, day) for c in rows]
+    return replies.listing("Perkara belum selesai", lines, total, "Tidak ada perkara yang masih berjalan.")
+
+
+COMMANDS = {"iku": iku, "daftar": daftar}

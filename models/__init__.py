@@ -1,0 +1,1 @@
+"""Tables, the queries over them, and the rules of the three indicators."""

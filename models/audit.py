@@ -1,0 +1,47 @@
+"""The audit trail: every change with who, when, what, and full before/after snapshots."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.tables import AuditEntry
+
+
+def snapshot(row: SQLModel | None) -> dict[str, Any] | None:
+    """A JSON-safe copy of a row: dates as ISO strings, so the before-state can be restored exactly."""
+    if row is None:
+        return None
+    out: dict[str, Any] = {}
+    for key, value in row.model_dump().items():
+        out[key] = value.isoformat() if isinstance(value, (date, datetime)) else value
+    return out
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    at: datetime,
+    actor_id: int,
+    action: str,
+    entity: str,
+    entity_id: object,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    update_id: int | None = None,
+) -> AuditEntry:
+    entry = AuditEntry(
+        at=at,
+        actor_id=actor_id,
+        action=action,
+        entity=entity,
+        entity_id=str(entity_id),
+        before=before,
+        after=after,
+        update_id=update_id,
+    )
+    session.add(entry)
+    return entry

@@ -1,0 +1,113 @@
+"""Legal cases of the city government, from the start of handling to resolution."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import audit, validation
+from models.errors import InputError
+from models.tables import Case
+
+EXAMPLE_OPEN = "/perkara 12/Pdt.G/2026/PN Prb 2026-03-01 Gugatan wanprestasi pengadaan"
+EXAMPLE_RESOLVE = "/selesai 3 2026-06-30 Menang"
+
+
+def register_key(register_number: str) -> str:
+    return "".join(register_number.lower().split())
+
+
+def clean_register(value: str) -> str:
+    register = validation.text(value, limit=validation.MAX_REGISTER_CHARS, what="nomor register perkara",
+                               example=EXAMPLE_OPEN, required=True)
+    if "/" not in register or not any(ch.isdigit() for ch in register):
+        raise InputError(
+            f"Nomor register «{register}» tidak dikenali; bentuknya seperti 12/Pdt.G/2026/PN Prb.", EXAMPLE_OPEN
+        )
+    return register
+
+
+async def get(session: AsyncSession, case_id: int, example: str) -> Case:
+    case = await session.get(Case, case_id)
+    if case is None:
+        raise InputError(f"Perkara #{case_id} tidak ditemukan. Lihat /daftar perkara untuk id yang ada.", example)
+    return case
+
+
+async def open_case(
+    session: AsyncSession,
+    *,
+    actor_id: int,
+    register_number: str,
+    description: str,
+    started_on: date,
+    today: date,
+    now: datetime,
+    update_id: int | None = None,
+) -> Case:
+    register = clean_register(register_number)
+    description = validation.text(description, limit=validation.MAX_DESCRIPTION_CHARS, what="uraian",
+                                  example=EXAMPLE_OPEN, required=False)
+    validation.event_date(started_on, today, "mulai penanganan", EXAMPLE_OPEN)
+    key = register_key(register)
+    existing = (await session.exec(select(Case).where(Case.register_key == key))).first()
+    if existing is not None:
+        raise _register_taken(existing)
+    case = Case(register_number=register, register_key=key, description=description, started_on=started_on,
+                created_by=actor_id, created_at=now, updated_at=now)
+    session.add(case)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise InputError(f"Nomor register {register} sudah tercatat.", EXAMPLE_OPEN) from exc
+    await audit.record(session, at=now, actor_id=actor_id, action="case.open", entity="case", entity_id=case.id,
+                       before=None, after=audit.snapshot(case), update_id=update_id)
+    return case
+
+
+def _register_taken(existing: Case) -> InputError:
+    return InputError(
+        f"Nomor register {existing.register_number} sudah tercatat sebagai perkara #{existing.id}.",
+        "/daftar perkara",
+    )
+
+
+async def resolve(
+    session: AsyncSession,
+    *,
+    actor_id: int,
+    case_id: int,
+    resolved_on: date,
+    outcome: str,
+    today: date,
+    now: datetime,
+    update_id: int | None = None,
+) -> Case:
+    case = await get(session, case_id, EXAMPLE_RESOLVE)
+    if case.resolved_on is not None:
+        raise InputError(
+            f"Perkara #{case.id} sudah selesai pada {validation.human_date(case.resolved_on)}.", "/daftar perkara"
+        )
+    validation.event_date(resolved_on, today, "selesai", EXAMPLE_RESOLVE)
+    validation.not_before(resolved_on, case.started_on, "selesai", "mulai penanganan", EXAMPLE_RESOLVE)
+    outcome = validation.text(outcome, limit=validation.MAX_OUTCOME_CHARS, what="hasil", example=EXAMPLE_RESOLVE,
+                              required=False)
+    before = audit.snapshot(case)
+    case.resolved_on, case.outcome, case.updated_at = resolved_on, outcome or None, now
+    await session.flush()
+    await audit.record(session, at=now, actor_id=actor_id, action="case.resolve", entity="case", entity_id=case.id,
+                       before=before, after=audit.snapshot(case), update_id=update_id)
+    return case
+
+
+async def open_cases(session: AsyncSession, *, limit: int, offset: int = 0) -> tuple[list[Case], int]:
+    """Unresolved cases, longest open first."""
+    where = col(Case.resolved_on).is_(None)
+    total = (await session.exec(select(func.count()).select_from(Case).where(where))).one()
+    rows = await session.exec(select(Case).where(where).order_by(col(Case.started_on), col(Case.id))
+                              .offset(offset).limit(limit))
+    return list(rows.all()), int(total)

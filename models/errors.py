@@ -1,0 +1,20 @@
+"""Mistakes a user can make, each carrying the Indonesian explanation and a correct example."""
+
+from __future__ import annotations
+
+
+class InputError(Exception):
+    """Bad input: nothing is written, and the user is told what was wrong and how to do it right."""
+
+    def __init__(self, message: str, example: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.example = example
+
+
+class NotAllowed(Exception):
+    """The caller's role or subsection does not permit the action."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

@@ -1,0 +1,174 @@
+"""The three key performance indicators (IKU) of the Bagian Hukum: the one place their rules live.
+
+Period: a calendar year, or one quarter (tw1..tw4) of it. The cut-off is the end of the period, or today
+for a period still running. All dates are calendar dates in the configured time zone.
+
+IKU-1 (Dokumentasi dan Informasi Hukum)
+  EN: denominator = Perda and Perwali enacted in the period; numerator = those of them published by the
+      cut-off. Kepwali do not count.
+  ID: penyebut = Perda dan Perwali yang ditetapkan dalam periode; pembilang = yang di antaranya sudah
+      dipublikasikan paling lambat akhir periode (atau hari ini untuk periode berjalan). Kepwali tidak dihitung.
+IKU-2 (Peraturan Perundang-undangan)
+  EN: denominator = Perda, Perwali and Kepwali proposed in the period; numerator = those of them enacted by
+      the cut-off.
+  ID: penyebut = Perda, Perwali dan Kepwali yang diusulkan dalam periode; pembilang = yang di antaranya sudah
+      ditetapkan paling lambat akhir periode (atau hari ini).
+IKU-3 (Bantuan Hukum dan Penyelesaian Sengketa)
+  EN: denominator = cases handled in the period: started on or before its end and not resolved before its
+      start (cases carry over between years); numerator = those resolved within the period.
+  ID: penyebut = perkara yang ditangani dalam periode: mulai ditangani paling lambat akhir periode dan belum
+      selesai sebelum awal periode (perkara dapat berlanjut antartahun); pembilang = yang diselesaikan dalam
+      periode.
+An empty denominator is "belum ada data" (no data yet), never 0% or 100%.
+
+Each figure is one SQL aggregate (COUNT and SUM over indexed date columns); no rows are loaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.errors import InputError
+from models.tables import Case, Kind, Product, Subsection
+
+EXAMPLE_PERIOD = "/iku 2026 tw2"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    name: str
+    subsection: Subsection
+    subsection_name: str
+
+
+IKU1 = Indicator(
+    "IKU-1",
+    "Persentase Produk Hukum Daerah (Perda dan Perwali) yang Diinformasikan",
+    Subsection.dokinfo,
+    "Subbag Dokumentasi dan Informasi Hukum",
+)
+IKU2 = Indicator(
+    "IKU-2",
+    "Persentase Produk Hukum yang Sesuai Dengan Mekanisme Pembentukan Produk Hukum",
+    Subsection.perundangan,
+    "Subbag Peraturan Perundang-undangan",
+)
+IKU3 = Indicator(
+    "IKU-3",
+    "Persentase Perkara di Lingkungan Pemerintah Kota Probolinggo yang Diselesaikan",
+    Subsection.bankum,
+    "Subbag Bantuan Hukum dan Penyelesaian Sengketa",
+)
+INDICATORS = (IKU1, IKU2, IKU3)
+
+
+@dataclass(frozen=True)
+class Period:
+    year: int
+    quarter: int | None = None
+
+    @property
+    def start(self) -> date:
+        return date(self.year, 1 if self.quarter is None else 3 * self.quarter - 2, 1)
+
+    @property
+    def end(self) -> date:
+        if self.quarter in (None, 4):
+            return date(self.year, 12, 31)
+        return date(self.year, 3 * self.quarter + 1, 1) - timedelta(days=1)
+
+    @property
+    def label(self) -> str:
+        return f"Tahun {self.year}" if self.quarter is None else f"Triwulan {self.quarter} Tahun {self.year}"
+
+    def cutoff(self, today: date) -> date:
+        """The last day counted: the period's end, or today while the period runs."""
+        return min(self.end, today)
+
+    def is_running(self, today: date) -> bool:
+        return self.start <= today <= self.end
+
+
+def parse_period(args: list[str], today: date) -> Period:
+    """`[tahun] [tw1..tw4]`, in either order; the year defaults to the current one."""
+    year: int | None = None
+    quarter: int | None = None
+    for arg in args:
+        token = arg.strip().lower()
+        if token.isdigit() and len(token) == 4:
+            if year is not None:
+                raise InputError("Tahun disebut dua kali.", EXAMPLE_PERIOD)
+            year = int(token)
+        elif token in ("tw1", "tw2", "tw3", "tw4"):
+            if quarter is not None:
+                raise InputError("Triwulan disebut dua kali.", EXAMPLE_PERIOD)
+            quarter = int(token[2])
+        else:
+            raise InputError(
+                f"«{arg}» bukan tahun (misalnya 2026) atau triwulan (tw1, tw2, tw3, tw4).", EXAMPLE_PERIOD
+            )
+    year = today.year if year is None else year
+    if year < 2000 or year > today.year:
+        raise InputError(f"Tahun {year} di luar jangkauan (2000 sampai {today.year}).", EXAMPLE_PERIOD)
+    period = Period(year, quarter)
+    if period.start > today:
+        raise InputError(f"{period.label} belum dimulai.", EXAMPLE_PERIOD)
+    return period
+
+
+@dataclass(frozen=True)
+class Figure:
+    indicator: Indicator
+    numerator: int
+    denominator: int
+
+    @property
+    def percent(self) -> Decimal | None:
+        if self.denominator == 0:
+            return None
+        return (Decimal(self.numerator) * 100 / Decimal(self.denominator)).quantize(
+            Decimal("0.01"), rounding=ROUND_HALF_UP
+        )
+
+
+def _count_where(condition) -> object:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+async def compute(session: AsyncSession, period: Period, today: date) -> list[Figure]:
+    start, end, cutoff = period.start, period.end, period.cutoff(today)
+
+    enacted_in_period = and_(
+        col(Product.kind).in_([Kind.perda.value, Kind.perwali.value]),
+        col(Product.enacted_on).between(start, end),
+    )
+    iku1 = select(
+        func.count(),
+        _count_where(and_(col(Product.published_on).is_not(None), col(Product.published_on) <= cutoff)),
+    ).where(enacted_in_period)
+
+    iku2 = select(
+        func.count(),
+        _count_where(and_(col(Product.enacted_on).is_not(None), col(Product.enacted_on) <= cutoff)),
+    ).where(col(Product.proposed_on).between(start, end))
+
+    iku3 = select(
+        func.count(),
+        _count_where(col(Case.resolved_on).between(start, cutoff)),
+    ).where(
+        col(Case.started_on) <= end,
+        or_(col(Case.resolved_on).is_(None), col(Case.resolved_on) >= start),
+    )
+
+    figures = []
+    for indicator, query in ((IKU1, iku1), (IKU2, iku2), (IKU3, iku3)):
+        denominator, numerator = (await session.execute(query)).one()
+        figures.append(Figure(indicator, int(numerator), int(denominator)))
+    return figures

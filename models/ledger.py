@@ -1,0 +1,68 @@
+"""Applied Telegram updates. Telegram may deliver an update again (after a crash, before the offset
+was confirmed); a write is applied once and its reply is sent once."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.db import Database
+from models.tables import ProcessedUpdate
+
+
+@dataclass(frozen=True)
+class Outcome:
+    reply: str
+    duplicate: bool  # the update had been applied before
+    replied: bool  # ...and its reply was already delivered
+
+
+async def apply_once(
+    db: Database,
+    update_id: int | None,
+    now: datetime,
+    work: Callable[[AsyncSession], Awaitable[str]],
+) -> Outcome:
+    """Run `work` (which writes and returns the reply) unless this update was applied already.
+
+    The marker row is written in the same transaction as the change, so either both exist or neither.
+    """
+    if update_id is None:
+        async with db.session() as session:
+            return Outcome(await work(session), duplicate=False, replied=False)
+    async with db.session() as session:
+        seen = await session.get(ProcessedUpdate, update_id)
+        if seen is not None:
+            return Outcome(seen.reply, duplicate=True, replied=seen.replied)
+    try:
+        async with db.session() as session:
+            reply = await work(session)
+            session.add(ProcessedUpdate(update_id=update_id, reply=reply, replied=False, at=now))
+    except IntegrityError:
+        # Another worker applied the same update between our check and our commit.
+        async with db.session() as session:
+            seen = await session.get(ProcessedUpdate, update_id)
+        if seen is None:
+            raise
+        return Outcome(seen.reply, duplicate=True, replied=seen.replied)
+    return Outcome(reply, duplicate=False, replied=False)
+
+
+async def mark_replied(db: Database, update_id: int | None) -> None:
+    if update_id is None:
+        return
+    async with db.session() as session:
+        await session.exec(
+            update(ProcessedUpdate).where(ProcessedUpdate.update_id == update_id).values(replied=True)
+        )
+
+
+async def forget_older_than(db: Database, moment: datetime, keep: timedelta = timedelta(days=3)) -> None:
+    """Telegram keeps undelivered updates for 24 hours; markers older than that serve no purpose."""
+    async with db.session() as session:
+        await session.exec(delete(ProcessedUpdate).where(ProcessedUpdate.at < moment - keep))

@@ -1,0 +1,110 @@
+"""Members of the bot: who they are, their role and subsection; admins manage them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import audit
+from models.errors import InputError
+from models.tables import Member, Role, Subsection
+
+MAX_NAME_CHARS = 100
+ROLES = [r.value for r in Role]
+SUBSECTIONS = [s.value for s in Subsection]
+EXAMPLE_ADD = "/anggota tambah 123456789 staf bankum Siti Aminah"
+
+
+async def get(session: AsyncSession, user_id: int) -> Member | None:
+    return await session.get(Member, user_id)
+
+
+async def ensure_admins(session: AsyncSession, user_ids: list[int], now: datetime) -> None:
+    """ADMIN_IDS are always admins: added at start, and promoted back if someone changed them."""
+    for user_id in user_ids:
+        member = await session.get(Member, user_id)
+        if member is None:
+            session.add(Member(user_id=user_id, name="", role=Role.admin, created_at=now, updated_at=now))
+            await audit.record(session, at=now, actor_id=user_id, action="member.seed", entity="member",
+                               entity_id=user_id, before=None, after={"role": "admin"})
+        elif member.role != Role.admin:
+            before = audit.snapshot(member)
+            member.role, member.subsection, member.updated_at = Role.admin, None, now
+            await audit.record(session, at=now, actor_id=user_id, action="member.seed", entity="member",
+                               entity_id=user_id, before=before, after=audit.snapshot(member))
+
+
+async def put(
+    session: AsyncSession,
+    *,
+    actor_id: int,
+    user_id: int,
+    role: str,
+    subsection: str | None,
+    name: str,
+    now: datetime,
+    update_id: int | None = None,
+) -> tuple[Member, bool]:
+    """Add a member or change an existing one; returns (member, created)."""
+    role = role.lower()
+    if role not in ROLES:
+        raise InputError(f"Peran «{role}» tidak dikenal. Pilih salah satu: {', '.join(ROLES)}.", EXAMPLE_ADD)
+    if subsection is not None:
+        subsection = subsection.lower()
+    if role in (Role.kasubbag, Role.staf):
+        if subsection not in SUBSECTIONS:
+            raise InputError(
+                f"Peran {role} memerlukan subbag: {', '.join(SUBSECTIONS)}.", EXAMPLE_ADD
+            )
+    elif subsection is not None:
+        raise InputError(f"Peran {role} tidak memiliki subbag.", "/anggota tambah 123456789 pimpinan Kepala Bagian")
+    if user_id <= 0:
+        raise InputError("User id Telegram harus berupa angka positif.", EXAMPLE_ADD)
+    name = " ".join(name.split())
+    if len(name) > MAX_NAME_CHARS:
+        raise InputError(f"Nama terlalu panjang (maksimal {MAX_NAME_CHARS} karakter).", EXAMPLE_ADD)
+
+    member = await session.get(Member, user_id)
+    created = member is None
+    before = audit.snapshot(member)
+    if member is None:
+        member = Member(user_id=user_id, name=name, role=role, subsection=subsection, created_at=now, updated_at=now)
+        session.add(member)
+    else:
+        if member.role == Role.admin and role != Role.admin and await _admin_count(session) <= 1:
+            raise InputError("Admin terakhir tidak dapat diubah perannya.", EXAMPLE_ADD)
+        member.role, member.subsection, member.updated_at = role, subsection, now
+        if name:
+            member.name = name
+    await session.flush()
+    await audit.record(session, at=now, actor_id=actor_id, action="member.put", entity="member",
+                       entity_id=user_id, before=before, after=audit.snapshot(member), update_id=update_id)
+    return member, created
+
+
+async def remove(
+    session: AsyncSession, *, actor_id: int, user_id: int, now: datetime, update_id: int | None = None
+) -> Member:
+    member = await session.get(Member, user_id)
+    if member is None:
+        raise InputError(f"Tidak ada anggota dengan user id {user_id}.", "/anggota hapus 123456789")
+    if member.role == Role.admin and await _admin_count(session) <= 1:
+        raise InputError("Admin terakhir tidak dapat dihapus.", "/anggota hapus 123456789")
+    before = audit.snapshot(member)
+    await session.delete(member)
+    await audit.record(session, at=now, actor_id=actor_id, action="member.remove", entity="member",
+                       entity_id=user_id, before=before, after=None, update_id=update_id)
+    return member
+
+
+async def all_members(session: AsyncSession) -> list[Member]:
+    result = await session.exec(select(Member).order_by(col(Member.role), col(Member.user_id)))
+    return list(result.all())
+
+
+async def _admin_count(session: AsyncSession) -> int:
+    result = await session.exec(select(func.count()).select_from(Member).where(Member.role == Role.admin))
+    return int(result.one())

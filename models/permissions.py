@@ -1,0 +1,48 @@
+"""Who may do what: the one permission check of the bot.
+
+Admins: everything. Kasubbag and staf: the writes of their own subsection. Pimpinan: read only.
+Every member may read (/iku, /daftar, /ringkasan). Anyone else: nothing.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from models.tables import Member, Role, Subsection
+
+
+class Action(StrEnum):
+    read = "read"
+    propose = "propose"
+    enact = "enact"
+    publish = "publish"
+    open_case = "open_case"
+    resolve_case = "resolve_case"
+    manage_members = "manage_members"
+    subscribe = "subscribe"  # weekly digest for a group: admin or any kasubbag
+
+
+WRITES_OF_SUBSECTION: dict[Action, Subsection] = {
+    Action.propose: Subsection.perundangan,
+    Action.enact: Subsection.perundangan,
+    Action.publish: Subsection.dokinfo,
+    Action.open_case: Subsection.bankum,
+    Action.resolve_case: Subsection.bankum,
+}
+
+
+def allowed(member: Member | None, action: Action) -> bool:
+    if member is None:
+        return False
+    if member.role == Role.admin:
+        return True
+    if action == Action.read:
+        return True
+    if action == Action.subscribe:
+        return member.role == Role.kasubbag
+    subsection = WRITES_OF_SUBSECTION.get(action)
+    return (
+        subsection is not None
+        and member.role in (Role.kasubbag, Role.staf)
+        and member.subsection == subsection
+    )

@@ -1,0 +1,174 @@
+"""Legal products from proposal through enactment to publication."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import audit, validation
+from models.errors import InputError
+from models.tables import Kind, Product
+
+KINDS = [k.value for k in Kind]
+KIND_SHORT = {Kind.perda: "Perda", Kind.perwali: "Perwali", Kind.kepwali: "Kepwali"}
+KIND_FULL = {
+    Kind.perda: "Peraturan Daerah Kota Probolinggo",
+    Kind.perwali: "Peraturan Wali Kota Probolinggo",
+    Kind.kepwali: "Keputusan Wali Kota Probolinggo",
+}
+
+EXAMPLE_PROPOSE = "/usul perwali 2026-03-01 Tata Cara Pengelolaan Arsip Daerah"
+EXAMPLE_ENACT = "/tetapkan 12 7 2026-03-10"
+EXAMPLE_PUBLISH = "/publikasi 12 2026-03-15 https://jdih.probolinggokota.go.id/perwali-7-2026"
+
+
+def parse_kind(value: str) -> Kind:
+    cleaned = value.strip().lower()
+    if cleaned not in KINDS:
+        raise InputError(
+            f"Jenis produk hukum «{value}» tidak dikenal. Pilih: perda, perwali, atau kepwali.", EXAMPLE_PROPOSE
+        )
+    return Kind(cleaned)
+
+
+def official_name(product: Product) -> str:
+    """`Peraturan Wali Kota Probolinggo Nomor 7 Tahun 2026`."""
+    name = KIND_FULL[Kind(product.kind)]
+    if product.number is not None:
+        name += f" Nomor {product.number} Tahun {product.number_year}"
+    return name
+
+
+async def get(session: AsyncSession, product_id: int, example: str) -> Product:
+    product = await session.get(Product, product_id)
+    if product is None:
+        raise InputError(f"Produk hukum #{product_id} tidak ditemukan. Lihat /daftar untuk id yang ada.", example)
+    return product
+
+
+async def propose(
+    session: AsyncSession,
+    *,
+    actor_id: int,
+    kind: str,
+    title: str,
+    proposed_on: date,
+    today: date,
+    now: datetime,
+    update_id: int | None = None,
+) -> Product:
+    kind = parse_kind(kind)
+    title = validation.text(title, limit=validation.MAX_TITLE_CHARS, what="judul", example=EXAMPLE_PROPOSE,
+                            required=True)
+    validation.event_date(proposed_on, today, "usulan", EXAMPLE_PROPOSE)
+    product = Product(kind=kind, title=title, proposed_on=proposed_on, created_by=actor_id,
+                      created_at=now, updated_at=now)
+    session.add(product)
+    await session.flush()
+    await audit.record(session, at=now, actor_id=actor_id, action="product.propose", entity="product",
+                       entity_id=product.id, before=None, after=audit.snapshot(product), update_id=update_id)
+    return product
+
+
+async def enact(
+    session: AsyncSession,
+    *,
+    actor_id: int,
+    product_id: int,
+    number: int,
+    enacted_on: date,
+    today: date,
+    now: datetime,
+    update_id: int | None = None,
+) -> Product:
+    product = await get(session, product_id, EXAMPLE_ENACT)
+    if product.enacted_on is not None:
+        raise InputError(
+            f"Produk hukum #{product.id} sudah ditetapkan sebagai {official_name(product)} "
+            f"pada {validation.human_date(product.enacted_on)}.",
+            "/daftar usulan",
+        )
+    validation.event_date(enacted_on, today, "penetapan", EXAMPLE_ENACT)
+    validation.not_before(enacted_on, product.proposed_on, "penetapan", "usulan", EXAMPLE_ENACT)
+    await _number_is_free(session, product.kind, number, enacted_on.year)
+    before = audit.snapshot(product)
+    product.enacted_on, product.number, product.number_year = enacted_on, number, enacted_on.year
+    product.updated_at = now
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # a concurrent enactment took the number first
+        raise _number_taken(product.kind, number, enacted_on.year) from exc
+    await audit.record(session, at=now, actor_id=actor_id, action="product.enact", entity="product",
+                       entity_id=product.id, before=before, after=audit.snapshot(product), update_id=update_id)
+    return product
+
+
+async def publish(
+    session: AsyncSession,
+    *,
+    actor_id: int,
+    product_id: int,
+    published_on: date,
+    link: str | None,
+    today: date,
+    now: datetime,
+    update_id: int | None = None,
+) -> Product:
+    product = await get(session, product_id, EXAMPLE_PUBLISH)
+    if product.enacted_on is None:
+        raise InputError(
+            f"Produk hukum #{product.id} belum ditetapkan; publikasi hanya untuk produk yang sudah ditetapkan.",
+            EXAMPLE_ENACT,
+        )
+    if product.published_on is not None:
+        raise InputError(
+            f"Produk hukum #{product.id} sudah dipublikasikan pada {validation.human_date(product.published_on)}.",
+            "/daftar terbit",
+        )
+    validation.event_date(published_on, today, "publikasi", EXAMPLE_PUBLISH)
+    validation.not_before(published_on, product.enacted_on, "publikasi", "penetapan", EXAMPLE_PUBLISH)
+    link = validation.link(link, EXAMPLE_PUBLISH)
+    before = audit.snapshot(product)
+    product.published_on, product.link, product.updated_at = published_on, link, now
+    await session.flush()
+    await audit.record(session, at=now, actor_id=actor_id, action="product.publish", entity="product",
+                       entity_id=product.id, before=before, after=audit.snapshot(product), update_id=update_id)
+    return product
+
+
+async def _number_is_free(session: AsyncSession, kind: str, number: int, year: int) -> None:
+    taken = await session.exec(
+        select(Product.id).where(Product.kind == kind, Product.number_year == year, Product.number == number)
+    )
+    if taken.first() is not None:
+        raise _number_taken(kind, number, year)
+
+
+def _number_taken(kind: str, number: int, year: int) -> InputError:
+    return InputError(
+        f"Nomor {number} Tahun {year} untuk {KIND_SHORT[Kind(kind)]} sudah dipakai. Periksa kembali nomornya.",
+        EXAMPLE_ENACT,
+    )
+
+
+async def pending(session: AsyncSession, *, limit: int, offset: int = 0) -> tuple[list[Product], int]:
+    """Proposals not yet enacted, newest first, with their total count."""
+    where = col(Product.enacted_on).is_(None)
+    return await _page(session, where, col(Product.proposed_on).desc(), limit, offset)
+
+
+async def unpublished(session: AsyncSession, *, limit: int, offset: int = 0) -> tuple[list[Product], int]:
+    """Enacted products not yet published, oldest enactment first (most overdue on top)."""
+    where = col(Product.enacted_on).is_not(None) & col(Product.published_on).is_(None)
+    return await _page(session, where, col(Product.enacted_on).asc(), limit, offset)
+
+
+async def _page(session: AsyncSession, where, order, limit: int, offset: int) -> tuple[list[Product], int]:
+    total = (await session.exec(select(func.count()).select_from(Product).where(where))).one()
+    rows = await session.exec(select(Product).where(where).order_by(order, col(Product.id).desc())
+                              .offset(offset).limit(limit))
+    return list(rows.all()), int(total)

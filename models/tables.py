@@ -1,0 +1,159 @@
+"""The database tables. Dates of legal events are calendar dates in the configured time zone;
+moments (audit, deliveries) are stored in UTC."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Kind(StrEnum):
+    perda = "perda"
+    perwali = "perwali"
+    kepwali = "kepwali"
+
+
+class Role(StrEnum):
+    admin = "admin"
+    kasubbag = "kasubbag"
+    staf = "staf"
+    pimpinan = "pimpinan"
+
+
+class Subsection(StrEnum):
+    perundangan = "perundangan"
+    dokinfo = "dokinfo"
+    bankum = "bankum"
+
+
+def _utc() -> Any:
+    return Field(sa_type=DateTime(timezone=True))
+
+
+class Member(SQLModel, table=True):
+    user_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    name: str = Field(default="", max_length=100)
+    role: str = Field(max_length=16)
+    subsection: str | None = Field(default=None, max_length=16)
+    created_at: datetime = _utc()
+    updated_at: datetime = _utc()
+
+
+class Product(SQLModel, table=True):
+    """A legal product (Perda, Perwali, Kepwali) from proposal to publication."""
+
+    __table_args__ = (
+        UniqueConstraint("kind", "number_year", "number", name="uq_product_number"),
+        Index("ix_product_kind_proposed", "kind", "proposed_on"),
+        Index("ix_product_kind_enacted", "kind", "enacted_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)
+    title: str = Field(sa_type=Text)
+    proposed_on: date
+    enacted_on: date | None = None
+    number: int | None = None
+    # Enactment year, kept beside the date so "number unique per kind and year" is a plain unique key.
+    number_year: int | None = None
+    published_on: date | None = Field(default=None, index=True)
+    link: str | None = Field(default=None, sa_type=Text)
+    created_by: int = Field(sa_type=BigInteger)
+    created_at: datetime = _utc()
+    updated_at: datetime = _utc()
+
+
+class Case(SQLModel, table=True):
+    """A legal case (perkara) of the city government, from handling to resolution."""
+
+    __tablename__ = "legal_case"
+
+    id: int | None = Field(default=None, primary_key=True)
+    register_number: str = Field(max_length=100)
+    # Case- and space-insensitive form of the register number, unique.
+    register_key: str = Field(max_length=100, unique=True)
+    description: str = Field(default="", sa_type=Text)
+    started_on: date = Field(index=True)
+    resolved_on: date | None = Field(default=None, index=True)
+    outcome: str | None = Field(default=None, sa_type=Text)
+    created_by: int = Field(sa_type=BigInteger)
+    created_at: datetime = _utc()
+    updated_at: datetime = _utc()
+
+
+class AuditEntry(SQLModel, table=True):
+    """Every change: who, when, what, before and after (full row snapshots, so undo is exact)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_entity", "entity", "entity_id"),
+        Index("ix_audit_actor_at", "actor_id", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _utc()
+    actor_id: int = Field(sa_type=BigInteger)
+    action: str = Field(max_length=32)
+    entity: str = Field(max_length=16)
+    entity_id: str = Field(max_length=32)
+    before: dict | None = Field(default=None, sa_column=Column(JSON))
+    after: dict | None = Field(default=None, sa_column=Column(JSON))
+    update_id: int | None = Field(default=None, sa_type=BigInteger)
+    undone_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    """Telegram update ids whose write was applied, with the reply, so a redelivery is applied once."""
+
+    __tablename__ = "processed_update"
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    reply: str = Field(default="", sa_type=Text)
+    replied: bool = False
+    at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
+
+
+class Subscription(SQLModel, table=True):
+    """A group's weekly digest schedule (weekday 0=Monday, local time in the configured zone)."""
+
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    title: str = Field(default="", max_length=255)
+    weekday: int
+    hour: int
+    minute: int
+    active: bool = True
+    created_by: int = Field(sa_type=BigInteger)
+    created_at: datetime = _utc()
+    updated_at: datetime = _utc()
+
+
+class DigestDelivery(SQLModel, table=True):
+    """One row per group and scheduled slot: claimed before sending, so a slot is sent once."""
+
+    __tablename__ = "digest_delivery"
+    __table_args__ = (UniqueConstraint("chat_id", "slot", name="uq_delivery_slot"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_type=BigInteger, index=True)
+    slot: datetime = _utc()
+    status: str = Field(max_length=16)  # claimed | sent | failed | skipped
+    claimed_by: str = Field(default="", max_length=64)
+    claimed_at: datetime = _utc()
+    attempts: int = 0
+    sent_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    error: str | None = Field(default=None, sa_type=Text)
+    figures: dict | None = Field(default=None, sa_column=Column(JSON))
+
+
+class PersistenceEntry(SQLModel, table=True):
+    """python-telegram-bot persistence (dialogues in progress), stored as JSON rows, never pickled."""
+
+    __tablename__ = "persistence_entry"
+
+    kind: str = Field(primary_key=True, max_length=32)
+    key: str = Field(primary_key=True, max_length=255)
+    value: dict | list | None = Field(default=None, sa_column=Column(JSON))
