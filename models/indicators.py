@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_
+from sqlmodel import select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -169,6 +170,6 @@ async def compute(session: AsyncSession, period: Period, today: date) -> list[Fi
 
     figures = []
     for indicator, query in ((IKU1, iku1), (IKU2, iku2), (IKU3, iku3)):
-        denominator, numerator = (await session.execute(query)).one()
+        denominator, numerator = (await session.exec(query)).one()
         figures.append(Figure(indicator, int(numerator), int(denominator)))
     return figures

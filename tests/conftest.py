@@ -1,0 +1,116 @@
+"""Fixtures: a migrated SQLite file per test, the real Application with a recording Bot API, a fixed clock."""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from telegram import Update
+
+from bot.app import build_application
+from bot.clock import Clock
+from bot.settings import Settings
+from models.migrate import upgrade
+from tests.botapi import RecordingBotApi, visible_text
+
+ADMIN = 1001
+JAKARTA = ZoneInfo("Asia/Jakarta")
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "iku.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def db_url(tmp_path, migrated_template) -> str:
+    path = tmp_path / "iku.db"
+    shutil.copy(migrated_template, path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+def make_settings(db_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = dict(
+        telegram_bot_token="123456:TEST", database_url=db_url, admin_ids=[ADMIN], timezone="Asia/Jakarta",
+    )
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+class BotHarness:
+    """Talks to the real Application as Telegram would, one update at a time."""
+
+    def __init__(self, application, api: RecordingBotApi, clock: Clock) -> None:
+        self.app = application
+        self.api = api
+        self.clock = clock
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1)
+
+    @property
+    def db(self):
+        return self.app.bot_data["services"].db
+
+    def message_update(self, text: str, *, user: int = ADMIN, chat: int | None = None, chat_type: str = "private",
+                       update_id: int | None = None, first_name: str = "Uji") -> Update:
+        chat_id = user if chat is None else chat
+        chat_data: dict[str, Any] = {"id": chat_id, "type": chat_type}
+        if chat_type == "private":
+            chat_data["first_name"] = first_name
+        else:
+            chat_data["title"] = "Grup Uji"
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(self.clock.now().timestamp()),
+            "chat": chat_data,
+            "from": {"id": user, "is_bot": False, "first_name": first_name},
+            "text": text,
+        }
+        if text.startswith("/"):
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        data = {"update_id": next(self._update_ids) if update_id is None else update_id, "message": message}
+        return Update.de_json(data, self.app.bot)
+
+    async def process(self, update: Update) -> list[str]:
+        """Process one update; return what the user sees of each message the bot sent in reply."""
+        start = len(self.api.calls)
+        await self.app.process_update(update)
+        out = []
+        for call in self.api.sent(start):
+            text = call.params.get("text") or call.params.get("caption") or ""
+            out.append(visible_text(text) if call.params.get("parse_mode") == "HTML" else text)
+        return out
+
+    async def send(self, text: str, **kwargs: Any) -> list[str]:
+        return await self.process(self.message_update(text, **kwargs))
+
+    async def say(self, text: str, **kwargs: Any) -> str:
+        """Send and expect exactly one reply."""
+        replies = await self.send(text, **kwargs)
+        assert len(replies) == 1, replies
+        return replies[0]
+
+
+@pytest.fixture
+def clock() -> Clock:
+    c = Clock(JAKARTA)
+    c.set(datetime(2026, 11, 24, 10, 0, tzinfo=JAKARTA))
+    return c
+
+
+@pytest.fixture
+async def harness(db_url, clock):
+    api = RecordingBotApi()
+    application = build_application(make_settings(db_url), request=api, clock=clock, rate_limit=False)
+    await application.initialize()
+    await application.post_init(application)
+    yield BotHarness(application, api, clock)
+    await application.shutdown()
+    await application.post_shutdown(application)
