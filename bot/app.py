@@ -6,20 +6,28 @@ handlers, database and error handling run with or without a network.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import traceback
 
-from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats, Update
+from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import AIORateLimiter, Application, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 from telegram.request import BaseRequest
 
-from bot import services
+from bot import menus, services
 from bot.clock import Clock
+from bot.persistence import DatabasePersistence
 from bot.settings import Settings
-from handlers import cases, catalog, help, members, products, reports
+from handlers import cases, corrections, dialog, help, members, products, reports
 from models import ledger
 from models import members as member_records
 from models.db import Database
@@ -28,7 +36,8 @@ from models.migrate import upgrade
 log = logging.getLogger(__name__)
 
 CONSOLE_TOKEN = "1:console-without-network"
-FEATURE_MODULES = (help, products, cases, reports, members)
+FEATURE_MODULES = (help, products, cases, reports, members, corrections)
+LAST_GROUP = 99
 SORRY = "Maaf, terjadi kesalahan saat memproses permintaan Anda. Silakan coba lagi sebentar lagi."
 
 
@@ -41,11 +50,16 @@ def build_application(
 ) -> Application:
     token = settings.token or CONSOLE_TOKEN
     root = settings.telegram_api_url.rstrip("/")
+    settings.ensure_data_dir()
+    # The schema must exist before initialize(): persistence reads dialogues in progress from it.
+    upgrade(settings.async_database_url)
+    db = Database(settings.async_database_url)
     builder = (
         Application.builder()
         .token(token)
         .base_url(f"{root}/bot")
         .base_file_url(f"{root}/file/bot")
+        .persistence(DatabasePersistence(db))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
@@ -55,12 +69,7 @@ def build_application(
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     application = builder.build()
 
-    settings.ensure_data_dir()
-    application.bot_data[services.KEY] = services.Services(
-        settings=settings,
-        db=Database(settings.async_database_url),
-        clock=clock or Clock(settings.tz),
-    )
+    application.bot_data[services.KEY] = services.Services(settings=settings, db=db, clock=clock or Clock(settings.tz))
     register_handlers(application)
     return application
 
@@ -68,31 +77,36 @@ def build_application(
 def register_handlers(application: Application) -> None:
     # Only new messages: an edited "/usul ..." must not log a second proposal.
     new_messages = filters.UpdateType.MESSAGE
+    application.add_handler(dialog.conversation())
     for module in FEATURE_MODULES:
         for name, callback in module.COMMANDS.items():
             application.add_handler(CommandHandler(name, callback, filters=new_messages))
+    for handler in dialog.late_handlers():
+        application.add_handler(handler)
     application.add_handler(MessageHandler(new_messages & (filters.TEXT | filters.COMMAND), help.unknown))
+    application.add_handler(TypeHandler(Update, _persist_now), group=LAST_GROUP)
     application.add_error_handler(on_error)
 
 
+async def _persist_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Write dialogue state through after every update, so even a crash keeps a dialogue in progress."""
+    await context.application.update_persistence()
+
+
 async def prepare_database(application: Application) -> None:
-    """Schema up to date, first admins present, old update markers pruned."""
+    """First admins present, old update markers pruned (the schema was upgraded by the factory)."""
     svc = services.of(application)
-    await asyncio.to_thread(upgrade, svc.settings.async_database_url)
     async with svc.db.session() as session:
         await member_records.ensure_admins(session, svc.settings.admin_ids, svc.clock.utcnow())
     await ledger.forget_older_than(svc.db, svc.clock.utcnow())
 
 
 async def set_command_menu(application: Application) -> None:
-    """Private chats see every command, groups only the ones meant for groups."""
-    private = [BotCommand(c.name, c.description) for c in catalog.COMMANDS if c.name != "help"]
-    groups = [BotCommand(c.name, c.description) for c in catalog.COMMANDS if c.in_groups]
-    try:
-        await application.bot.set_my_commands(private, scope=BotCommandScopeAllPrivateChats())
-        await application.bot.set_my_commands(groups, scope=BotCommandScopeAllGroupChats())
-    except TelegramError as exc:  # the menu is a convenience; the bot works without it
-        log.warning("could not set the command menu: %s", exc)
+    await menus.set_default_menus(application.bot)
+    async with services.of(application).db.session() as session:
+        everyone = await member_records.all_members(session)
+    for member in everyone:
+        await menus.set_member_menu(application.bot, member.user_id, member)
 
 
 async def _post_init(application: Application) -> None:

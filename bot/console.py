@@ -53,9 +53,9 @@ class Console:
         self.out.write(plain(text).rstrip() + "\n")
         markup = call.params.get("reply_markup") or {}
         rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
+        self.buttons = []
         if rows:
             message_id = int(call.params.get("message_id") or 0) or self.api_message_id()
-            self.buttons = []
             for row in rows:
                 for button in row:
                     if "callback_data" in button:

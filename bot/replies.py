@@ -142,3 +142,60 @@ def listing(title: str, lines: Sequence[str], total: int, empty: str) -> str:
     if hidden > 0 and not text.endswith("</i>"):
         text += "\n" + more(0)
     return text
+
+
+# --- audit trail ---------------------------------------------------------------------------------
+
+ACTION_LABEL = {
+    "product.propose": "usulan dicatat",
+    "product.enact": "penetapan dicatat",
+    "product.publish": "publikasi dicatat",
+    "product.edit": "data diubah",
+    "case.open": "perkara dicatat",
+    "case.resolve": "penyelesaian dicatat",
+    "case.edit": "data diubah",
+    "member.put": "anggota ditambahkan/diubah",
+    "member.remove": "anggota dihapus",
+    "member.seed": "admin awal",
+    "undo": "perubahan diurungkan",
+}
+ENTITY_LABEL = {"product": "produk hukum", "case": "perkara", "member": "anggota"}
+
+
+def _audit_value(value) -> str:
+    if value in (None, ""):
+        return "—"
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return human_date(date.fromisoformat(value))
+        except ValueError:
+            pass
+    return escape(shorten(str(value), 120))
+
+
+def audit_changes(entry) -> str:
+    from models.corrections import FIELD_LABELS, changes
+
+    parts = [f"{escape(FIELD_LABELS.get(name, name))}: {_audit_value(old)} → {_audit_value(new)}"
+             for name, old, new in changes(entry)]
+    return "; ".join(parts)
+
+
+def audit_line(entry, names: dict[int, str], tz) -> str:
+    from babel.dates import format_datetime
+
+    from models.db import as_utc
+
+    when = format_datetime(as_utc(entry.at).astimezone(tz), format="d MMM y HH.mm", locale="id")
+    who = escape(names.get(entry.actor_id, str(entry.actor_id)))
+    line = f"• {when} — {who}: {escape(ACTION_LABEL.get(entry.action, entry.action))}"
+    if entry.undone_at is not None:
+        line += " <i>(diurungkan)</i>"
+    detail = audit_changes(entry)
+    return line + (f"\n  {detail}" if detail else "")
+
+
+def audit_summary(entry, names: dict[int, str], tz) -> str:
+    noun = ENTITY_LABEL.get(entry.entity, entry.entity)
+    return f"{escape(ACTION_LABEL.get(entry.action, entry.action))} pada {noun} #{escape(entry.entity_id)}\n" + \
+        audit_line(entry, names, tz)

@@ -1,4 +1,4 @@
-"""/perkara, /selesai: a case starts being handled, a case is resolved."""
+"""/perkara, /selesai: a case starts being handled, a case is resolved — in one line or as a dialogue."""
 
 from __future__ import annotations
 
@@ -7,13 +7,20 @@ import re
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from html import escape
+
 from bot import replies
 from bot.dates import split_leading_date
-from handlers.common import answer_error, now, requires, today, write
+from handlers import dialog
+from handlers.common import now, send, today, write
+from handlers.dialog import END, Form, SaveContext, Step, StepInput, as_date, date_step
 from models import cases, validation
 from models.errors import InputError
 from models.permissions import Action
-from models.tables import Member
+from models.tables import Case, Member
+from models.validation import human_date
+
+OUTCOMES = (("Menang", "Menang"), ("Kalah", "Kalah"), ("Damai", "Damai"), ("Dicabut", "Dicabut"))
 
 # A court code at the end of a register number (`.../PN Prb`, `.../PTUN Sby`) is followed by the
 # court's seat as a separate word.
@@ -40,54 +47,143 @@ def split_register(words: list[str]) -> tuple[str, list[str]]:
     return register, rest
 
 
-@requires(Action.open_case)
-async def perkara(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> None:
+# --- /perkara ------------------------------------------------------------------------------------------
+
+async def _check_register(inp: StepInput, raw: str) -> str:
+    register = cases.clean_register(raw)
+    await cases.ensure_register_free(inp.session, register)
+    return register
+
+
+async def _check_description(inp: StepInput, raw: str) -> str:
+    return validation.text(raw, limit=validation.MAX_DESCRIPTION_CHARS, what="uraian", example=cases.EXAMPLE_OPEN,
+                           required=False, field="description")
+
+
+async def _open_summary(inp: StepInput) -> str:
+    values = inp.values
+    text = f"Nomor register: {escape(values['register'])}"
+    if values.get("description"):
+        text += f"\nUraian: {escape(values['description'])}"
+    return text + f"\nMulai ditangani: {human_date(as_date(values['date']))}"
+
+
+async def _open(session, values, member: Member, ctx: SaveContext) -> str:
+    case = await cases.open_case(
+        session, actor_id=member.user_id, register_number=values["register"],
+        description=values.get("description") or "", started_on=as_date(values["date"]), today=ctx.today,
+        now=ctx.now, update_id=ctx.update_id,
+    )
+    return "✅ Perkara dicatat.\n" + replies.case_card(case)
+
+
+async def perkara_one_line(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> object:
     """/perkara <nomor register> [tanggal] [uraian]"""
-    args = list(context.args or [])
+    day = today(context)
     try:
-        if not args:
-            raise InputError("Sebutkan nomor register perkara.", cases.EXAMPLE_OPEN)
-        register, rest = split_register(args)
-        started_on, rest = split_leading_date(rest, today(context))
-        description = " ".join(rest)
+        register, rest = split_register(list(context.args or []))
+        started_on, rest = split_leading_date(rest, day)
+        values = {"register": register, "description": " ".join(rest), "date": (started_on or day).isoformat()}
     except InputError as exc:
-        await answer_error(update, exc)
-        return
+        await send(update, replies.error(exc))
+        return END
 
     async def work(session) -> str:
-        case = await cases.open_case(
-            session, actor_id=member.user_id, register_number=register, description=description,
-            started_on=started_on or today(context), today=today(context), now=now(context),
-            update_id=update.update_id,
-        )
-        return "✅ Perkara dicatat.\n" + replies.case_card(case)
+        return await _open(session, values, member, SaveContext(day, now(context), update.update_id))
 
     await write(update, context, work)
+    return END
 
 
-@requires(Action.resolve_case)
-async def selesai(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> None:
+PERKARA = dialog.register(Form(
+    name="perkara",
+    title="Perkara baru",
+    action=Action.open_case,
+    steps=(
+        Step("register", "text", "Ketik nomor register perkara (misalnya 12/Pdt.G/2026/PN Prb):", _check_register),
+        Step("description", "text", "Ketik uraian singkat perkara, atau tekan Lewati:", _check_description,
+             optional=True),
+        date_step("mulai penanganan", cases.EXAMPLE_OPEN),
+    ),
+    summary=_open_summary,
+    save=_open,
+    one_line=perkara_one_line,
+))
+
+
+# --- /selesai ------------------------------------------------------------------------------------------
+
+async def _open_cases(session, offset: int, limit: int):
+    rows, total = await cases.open_cases(session, limit=limit, offset=offset)
+    return [(f"#{c.id} {c.register_number}", c.id) for c in rows], total
+
+
+async def _check_open_case(inp: StepInput, raw: str) -> int:
+    case = await cases.get(inp.session, validation.record_id(raw, "perkara", cases.EXAMPLE_RESOLVE),
+                           cases.EXAMPLE_RESOLVE)
+    if case.resolved_on is not None:
+        raise InputError(f"Perkara #{case.id} sudah selesai pada {human_date(case.resolved_on)}. "
+                         "Pilih perkara lain.", "/daftar perkara")
+    return case.id
+
+
+async def _started_on(inp: StepInput):
+    case = await inp.session.get(Case, inp.values["case"])
+    return (case.started_on, "mulai penanganan") if case else None
+
+
+async def _check_outcome(inp: StepInput, raw: str) -> str:
+    return validation.text(raw, limit=validation.MAX_OUTCOME_CHARS, what="hasil", example=cases.EXAMPLE_RESOLVE,
+                           required=True, field="outcome")
+
+
+async def _resolve_summary(inp: StepInput) -> str:
+    case = await inp.session.get(Case, inp.values["case"])
+    return (f"{replies.case_card(case)}\n\nTanggal selesai: {human_date(as_date(inp.values['date']))}\n"
+            f"Hasil: {escape(inp.values['outcome'])}")
+
+
+async def _resolve(session, values, member: Member, ctx: SaveContext) -> str:
+    case = await cases.resolve(
+        session, actor_id=member.user_id, case_id=values["case"], resolved_on=as_date(values["date"]),
+        outcome=values.get("outcome") or "", today=ctx.today, now=ctx.now, update_id=ctx.update_id,
+    )
+    return "✅ Penyelesaian perkara dicatat.\n" + replies.case_card(case)
+
+
+async def selesai_one_line(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> object:
     """/selesai <id> [tanggal] [hasil]"""
     args = list(context.args or [])
-    example = cases.EXAMPLE_RESOLVE
+    day = today(context)
     try:
-        if not args:
-            raise InputError("Sebutkan id perkara yang selesai.", example)
-        case_id = validation.record_id(args[0], "perkara", example)
-        resolved_on, rest = split_leading_date(args[1:], today(context))
-        outcome = " ".join(rest)
+        case_id = validation.record_id(args[0], "perkara", cases.EXAMPLE_RESOLVE)
+        resolved_on, rest = split_leading_date(args[1:], day)
+        values = {"case": case_id, "date": (resolved_on or day).isoformat(), "outcome": " ".join(rest)}
     except InputError as exc:
-        await answer_error(update, exc)
-        return
+        await send(update, replies.error(exc))
+        return END
 
     async def work(session) -> str:
-        case = await cases.resolve(
-            session, actor_id=member.user_id, case_id=case_id, resolved_on=resolved_on or today(context),
-            outcome=outcome, today=today(context), now=now(context), update_id=update.update_id,
-        )
-        return "✅ Penyelesaian perkara dicatat.\n" + replies.case_card(case)
+        return await _resolve(session, values, member, SaveContext(day, now(context), update.update_id))
 
     await write(update, context, work)
+    return END
 
 
-COMMANDS = {"perkara": perkara, "selesai": selesai}
+SELESAI = dialog.register(Form(
+    name="selesai",
+    title="Perkara selesai",
+    action=Action.resolve_case,
+    steps=(
+        Step("case", "pick", "Pilih perkara yang selesai (terlama di atas):", _check_open_case,
+             listing=_open_cases, empty="Tidak ada perkara yang masih berjalan."),
+        date_step("selesai", cases.EXAMPLE_RESOLVE, after=_started_on),
+        Step("outcome", "choice", "Apa hasilnya?", _check_outcome, choices=OUTCOMES, other="Lainnya",
+             typed_prompt="Ketik hasilnya:"),
+    ),
+    summary=_resolve_summary,
+    save=_resolve,
+    one_line=selesai_one_line,
+))
+
+COMMANDS: dict = {}  # these commands are entry points of the dialogue handler (handlers/dialog.py)

@@ -18,13 +18,17 @@ class Command:
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command("usul", Action.propose, "Catat usulan produk hukum", "/usul perwali [tanggal] Judul"),
+    Command("usul", Action.propose, "Catat usulan produk hukum", "/usul perwali [tanggal] Judul (atau /usul saja)"),
     Command("tetapkan", Action.enact, "Catat penetapan usulan", "/tetapkan 12 7 [tanggal]"),
     Command("publikasi", Action.publish, "Catat publikasi produk hukum", "/publikasi 12 [tanggal] [tautan]"),
     Command("perkara", Action.open_case, "Catat perkara baru", "/perkara 12/Pdt.G/2026/PN Prb [tanggal] [uraian]"),
     Command("selesai", Action.resolve_case, "Catat perkara selesai", "/selesai 3 [tanggal] [hasil]"),
     Command("iku", Action.read, "Capaian IKU saat ini", "/iku [tahun] [tw1-tw4]", in_groups=True),
     Command("daftar", Action.read, "Daftar yang masih terbuka", "/daftar [usulan|terbit|perkara]"),
+    Command("ubah", Action.correct, "Perbaiki data yang salah", "/ubah produk 12"),
+    Command("urungkan", Action.correct, "Urungkan catatan terakhir Anda", "/urungkan"),
+    Command("riwayat", Action.read, "Riwayat perubahan suatu catatan", "/riwayat produk 12"),
+    Command("batal", Action.read, "Batalkan dialog yang sedang berjalan", "/batal"),
     Command("anggota", Action.manage_members, "Kelola anggota", "/anggota tambah 123456789 staf bankum Nama"),
     Command("bantuan", None, "Petunjuk penggunaan", "/bantuan", in_groups=True),
 )

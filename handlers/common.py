@@ -68,27 +68,35 @@ def requires(action: Action) -> Callable[[MemberHandler], Handler]:
     return decorate
 
 
-async def write(
+async def apply(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
     work: Callable[[AsyncSession], Awaitable[str]],
 ) -> None:
-    """Apply a write once per Telegram update and send its reply once.
+    """Apply a write once per Telegram update and send its reply once; bad input raises InputError.
 
     A redelivered update (same update_id) is not applied again; its reply is re-sent only if it had not
-    been delivered the first time. Bad input is answered with the explanation and nothing is written.
+    been delivered the first time.
     """
     svc = services.of(context)
-    try:
-        outcome = await ledger.apply_once(svc.db, update.update_id, svc.clock.utcnow(), work)
-    except InputError as exc:
-        await send(update, replies.error(exc))
-        return
+    outcome = await ledger.apply_once(svc.db, update.update_id, svc.clock.utcnow(), work)
     if outcome.duplicate and outcome.replied:
         log.info("update %s was applied before; not applied again", update.update_id)
         return
     await send(update, outcome.reply)
     await ledger.mark_replied(svc.db, update.update_id)
+
+
+async def write(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    work: Callable[[AsyncSession], Awaitable[str]],
+) -> None:
+    """`apply`, answering bad input with the explanation and an example; nothing is written then."""
+    try:
+        await apply(update, context, work)
+    except InputError as exc:
+        await send(update, replies.error(exc))
 
 
 async def answer_error(update: Update, exc: InputError) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot import replies, services
+from bot import menus, replies, services
 from handlers.common import answer_error, now, requires, send, write
 from models import members
 from models.errors import InputError
@@ -71,6 +71,9 @@ async def anggota(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Me
         await answer_error(update, exc)
         return
     await write(update, context, work)
+    async with services.of(context).db.session() as session:
+        changed = await members.get(session, user_id)
+    await menus.set_member_menu(context.bot, user_id, changed)
 
 
 COMMANDS = {"anggota": anggota}

@@ -1,93 +1,264 @@
-"""/usul, /tetapkan, /publikasi: a legal product is proposed, enacted, published."""
+"""/usul, /tetapkan, /publikasi: a legal product is proposed, enacted, published.
+
+Each command works in one line (`/usul perwali Judul`) or, without arguments, as a guided dialogue; both
+end in the same domain call, so they accept and refuse exactly the same things.
+"""
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import CommandHandler, ContextTypes
+from html import escape
 
-from bot import replies
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot import replies, services
 from bot.dates import parse_date, split_leading_date
-from handlers.common import answer_error, now, requires, today, write
+from handlers import dialog
+from handlers.common import now, send, today, write
+from handlers.dialog import END, Form, SaveContext, Step, StepInput, as_date, date_step
 from models import products, validation
 from models.errors import InputError
 from models.permissions import Action
-from models.tables import Member
+from models.tables import Kind, Member
+from models.validation import human_date
+
+KIND_CHOICES = tuple((products.KIND_SHORT[k], k.value) for k in Kind)
 
 
-@requires(Action.propose)
-async def usul(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> None:
-    """/usul <perda|perwali|kepwali> [tanggal] <judul>"""
+# --- /usul ---------------------------------------------------------------------------------------------
+
+async def _check_kind(inp: StepInput, raw: str) -> str:
+    return products.parse_kind(raw).value
+
+
+async def _check_title(inp: StepInput, raw: str) -> str:
+    return validation.text(raw, limit=validation.MAX_TITLE_CHARS, what="judul", example=products.EXAMPLE_PROPOSE,
+                           required=True, field="title")
+
+
+async def _propose_summary(inp: StepInput) -> str:
+    values = inp.values
+    text = (f"Jenis: {products.KIND_SHORT[Kind(values['kind'])]}\nJudul: {escape(values['title'])}\n"
+            f"Tanggal usulan: {human_date(as_date(values['date']))}")
+    similar = await products.similar_title(inp.session, values["title"], as_date(values["date"]).year)
+    if similar is not None:
+        text += (f"\n\n⚠️ Judul ini mirip dengan usulan yang sudah ada:\n{replies.product_card(similar)}\n"
+                 "Pastikan ini bukan usulan yang sama.")
+    return text
+
+
+async def _propose(session, values, member: Member, ctx: SaveContext) -> str:
+    product = await products.propose(
+        session, actor_id=member.user_id, kind=values["kind"], title=values["title"],
+        proposed_on=as_date(values["date"]), today=ctx.today, now=ctx.now, update_id=ctx.update_id,
+    )
+    return "✅ Usulan dicatat.\n" + replies.product_card(product)
+
+
+async def usul_one_line(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> object:
+    """/usul <perda|perwali|kepwali> [tanggal] <judul>; a title close to an existing one asks first."""
     args = list(context.args or [])
+    day = today(context)
     try:
-        if not args:
-            raise InputError("Sebutkan jenis, (tanggal), dan judul produk hukum.", products.EXAMPLE_PROPOSE)
         kind = products.parse_kind(args[0])
-        proposed_on, rest = split_leading_date(args[1:], today(context))
-        title = " ".join(rest)
+        proposed_on, rest = split_leading_date(args[1:], day)
+        title = await _check_title(None, " ".join(rest))
+        validation.event_date(proposed_on or day, day, "usulan", products.EXAMPLE_PROPOSE)
     except InputError as exc:
-        await answer_error(update, exc)
-        return
+        await send(update, replies.error(exc))
+        return END
+    values = {"kind": kind.value, "title": title, "date": (proposed_on or day).isoformat()}
+    async with services.of(context).db.session() as session:
+        similar = await products.similar_title(session, title, (proposed_on or day).year)
+    if similar is not None:
+        return await dialog.begin(update, context, USUL, values, at_step=len(USUL.steps))
 
     async def work(session) -> str:
-        product = await products.propose(
-            session, actor_id=member.user_id, kind=kind, title=title, proposed_on=proposed_on or today(context),
-            today=today(context), now=now(context), update_id=update.update_id,
-        )
-        return "✅ Usulan dicatat.\n" + replies.product_card(product)
+        return await _propose(session, values, member, SaveContext(day, now(context), update.update_id))
 
     await write(update, context, work)
+    return END
 
 
-@requires(Action.enact)
-async def tetapkan(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> None:
+USUL = dialog.register(Form(
+    name="usul",
+    title="Usulan produk hukum",
+    action=Action.propose,
+    steps=(
+        Step("kind", "choice", "Pilih jenis produk hukum:", _check_kind, choices=KIND_CHOICES),
+        Step("title", "text", "Ketik judul produk hukum:", _check_title),
+        date_step("usulan", products.EXAMPLE_PROPOSE),
+    ),
+    summary=_propose_summary,
+    save=_propose,
+    one_line=usul_one_line,
+))
+
+
+# --- /tetapkan -----------------------------------------------------------------------------------------
+
+def _product_label(product) -> str:
+    return f"#{product.id} {products.KIND_SHORT[Kind(product.kind)]} — {product.title}"
+
+
+async def _pending(session, offset: int, limit: int):
+    rows, total = await products.pending(session, limit=limit, offset=offset)
+    return [(_product_label(p), p.id) for p in rows], total
+
+
+async def _check_pending(inp: StepInput, raw: str) -> int:
+    product = await products.get(inp.session, validation.record_id(raw, "usulan", products.EXAMPLE_ENACT),
+                                 products.EXAMPLE_ENACT)
+    if product.enacted_on is not None:
+        raise InputError(f"Usulan #{product.id} sudah ditetapkan ({escape(products.official_name(product))}). "
+                         "Pilih usulan lain.", "/daftar usulan")
+    return product.id
+
+
+async def _check_number(inp: StepInput, raw: str) -> int:
+    return validation.positive_number(raw, "nomor", products.EXAMPLE_ENACT)
+
+
+async def _proposed_on(inp: StepInput):
+    product = await inp.session.get(products.Product, inp.values["product"])
+    return (product.proposed_on, "usulan") if product else None
+
+
+async def _enact_summary(inp: StepInput) -> str:
+    product = await inp.session.get(products.Product, inp.values["product"])
+    enacted_on = as_date(inp.values["date"])
+    name = f"{products.KIND_FULL[Kind(product.kind)]} Nomor {inp.values['number']} Tahun {enacted_on.year}"
+    return (f"{replies.product_card(product)}\n\nDitetapkan sebagai: {escape(name)}\n"
+            f"Tanggal penetapan: {human_date(enacted_on)}")
+
+
+async def _enact(session, values, member: Member, ctx: SaveContext) -> str:
+    product = await products.enact(
+        session, actor_id=member.user_id, product_id=values["product"], number=values["number"],
+        enacted_on=as_date(values["date"]), today=ctx.today, now=ctx.now, update_id=ctx.update_id,
+    )
+    return "✅ Penetapan dicatat.\n" + replies.product_card(product)
+
+
+async def tetapkan_one_line(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> object:
     """/tetapkan <id> <nomor> [tanggal]"""
     args = list(context.args or [])
     example = products.EXAMPLE_ENACT
+    day = today(context)
     try:
         if len(args) < 2:
             raise InputError("Sebutkan id usulan dan nomor penetapannya.", example)
-        product_id = validation.record_id(args[0], "usulan", example)
-        number = validation.positive_number(args[1], "nomor", example)
-        enacted_on = parse_date(" ".join(args[2:]), today(context)) if len(args) > 2 else today(context)
+        values = {
+            "product": validation.record_id(args[0], "usulan", example),
+            "number": validation.positive_number(args[1], "nomor", example),
+            "date": (parse_date(" ".join(args[2:]), day) if len(args) > 2 else day).isoformat(),
+        }
     except InputError as exc:
-        await answer_error(update, exc)
-        return
+        await send(update, replies.error(exc))
+        return END
 
     async def work(session) -> str:
-        product = await products.enact(
-            session, actor_id=member.user_id, product_id=product_id, number=number, enacted_on=enacted_on,
-            today=today(context), now=now(context), update_id=update.update_id,
-        )
-        return "✅ Penetapan dicatat.\n" + replies.product_card(product)
+        return await _enact(session, values, member, SaveContext(day, now(context), update.update_id))
 
     await write(update, context, work)
+    return END
 
 
-@requires(Action.publish)
-async def publikasi(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> None:
+TETAPKAN = dialog.register(Form(
+    name="tetapkan",
+    title="Penetapan produk hukum",
+    action=Action.enact,
+    steps=(
+        Step("product", "pick", "Pilih usulan yang ditetapkan (terbaru di atas):", _check_pending,
+             listing=_pending, empty="Tidak ada usulan yang menunggu penetapan."),
+        Step("number", "text", "Ketik nomor penetapannya (angka, misalnya 7):", _check_number),
+        date_step("penetapan", products.EXAMPLE_ENACT, after=_proposed_on),
+    ),
+    summary=_enact_summary,
+    save=_enact,
+    one_line=tetapkan_one_line,
+))
+
+
+# --- /publikasi ----------------------------------------------------------------------------------------
+
+async def _unpublished(session, offset: int, limit: int):
+    rows, total = await products.unpublished(session, limit=limit, offset=offset)
+    return [(_product_label(p), p.id) for p in rows], total
+
+
+async def _check_unpublished(inp: StepInput, raw: str) -> int:
+    product = await products.get(inp.session, validation.record_id(raw, "produk hukum", products.EXAMPLE_PUBLISH),
+                                 products.EXAMPLE_PUBLISH)
+    if product.enacted_on is None:
+        raise InputError(f"Produk hukum #{product.id} belum ditetapkan. Pilih produk lain.", "/daftar terbit")
+    if product.published_on is not None:
+        raise InputError(f"Produk hukum #{product.id} sudah dipublikasikan pada "
+                         f"{human_date(product.published_on)}. Pilih produk lain.", "/daftar terbit")
+    return product.id
+
+
+async def _enacted_on(inp: StepInput):
+    product = await inp.session.get(products.Product, inp.values["product"])
+    return (product.enacted_on, "penetapan") if product and product.enacted_on else None
+
+
+async def _check_link(inp: StepInput, raw: str) -> str | None:
+    return validation.link(raw, products.EXAMPLE_PUBLISH)
+
+
+async def _publish_summary(inp: StepInput) -> str:
+    product = await inp.session.get(products.Product, inp.values["product"])
+    text = f"{replies.product_card(product)}\n\nTanggal publikasi: {human_date(as_date(inp.values['date']))}"
+    if inp.values.get("link"):
+        text += f"\nTautan: {escape(inp.values['link'])}"
+    return text
+
+
+async def _publish(session, values, member: Member, ctx: SaveContext) -> str:
+    product = await products.publish(
+        session, actor_id=member.user_id, product_id=values["product"], published_on=as_date(values["date"]),
+        link=values.get("link"), today=ctx.today, now=ctx.now, update_id=ctx.update_id,
+    )
+    return "✅ Publikasi dicatat.\n" + replies.product_card(product)
+
+
+async def publikasi_one_line(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> object:
     """/publikasi <id> [tanggal] [tautan]"""
     args = list(context.args or [])
     example = products.EXAMPLE_PUBLISH
+    day = today(context)
     try:
-        if not args:
-            raise InputError("Sebutkan id produk hukum yang dipublikasikan.", example)
         product_id = validation.record_id(args[0], "produk hukum", example)
-        published_on, rest = split_leading_date(args[1:], today(context))
+        published_on, rest = split_leading_date(args[1:], day)
         if len(rest) > 1 or (rest and not rest[0].lower().startswith(("http://", "https://"))):
             raise InputError(f"«{' '.join(rest)}» bukan tanggal atau tautan yang dikenali.", example)
-        link = rest[0] if rest else None
+        values = {"product": product_id, "date": (published_on or day).isoformat(), "link": rest[0] if rest else None}
     except InputError as exc:
-        await answer_error(update, exc)
-        return
+        await send(update, replies.error(exc))
+        return END
 
     async def work(session) -> str:
-        product = await products.publish(
-            session, actor_id=member.user_id, product_id=product_id, published_on=published_on or today(context),
-            link=link, today=today(context), now=now(context), update_id=update.update_id,
-        )
-        return "✅ Publikasi dicatat.\n" + replies.product_card(product)
+        return await _publish(session, values, member, SaveContext(day, now(context), update.update_id))
 
     await write(update, context, work)
+    return END
 
 
-COMMANDS = {"usul": usul, "tetapkan": tetapkan, "publikasi": publikasi}
+PUBLIKASI = dialog.register(Form(
+    name="publikasi",
+    title="Publikasi produk hukum",
+    action=Action.publish,
+    steps=(
+        Step("product", "pick", "Pilih produk hukum yang dipublikasikan:", _check_unpublished,
+             listing=_unpublished, empty="Semua produk hukum yang ditetapkan sudah dipublikasikan."),
+        date_step("publikasi", products.EXAMPLE_PUBLISH, after=_enacted_on),
+        Step("link", "text", "Ketik tautan publikasinya (misalnya halaman JDIH), atau tekan Lewati:", _check_link,
+             optional=True),
+    ),
+    summary=_publish_summary,
+    save=_publish,
+    one_line=publikasi_one_line,
+))
+
+COMMANDS: dict = {}  # these commands are entry points of the dialogue handler (handlers/dialog.py)

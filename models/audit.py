@@ -21,6 +21,23 @@ def snapshot(row: SQLModel | None) -> dict[str, Any] | None:
     return out
 
 
+def restore(model: type[SQLModel], values: dict[str, Any]) -> SQLModel:
+    """Build a row from a snapshot, turning ISO strings back into dates by the column's type."""
+    from sqlalchemy import Date, DateTime
+
+    columns = model.__table__.columns  # type: ignore[attr-defined]
+    converted: dict[str, Any] = {}
+    for key, value in values.items():
+        column = columns.get(key)
+        if isinstance(value, str) and column is not None:
+            if isinstance(column.type, DateTime):
+                value = datetime.fromisoformat(value)
+            elif isinstance(column.type, Date):
+                value = date.fromisoformat(value)
+        converted[key] = value
+    return model(**converted)
+
+
 async def record(
     session: AsyncSession,
     *,

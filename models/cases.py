@@ -23,10 +23,11 @@ def register_key(register_number: str) -> str:
 
 def clean_register(value: str) -> str:
     register = validation.text(value, limit=validation.MAX_REGISTER_CHARS, what="nomor register perkara",
-                               example=EXAMPLE_OPEN, required=True)
+                               example=EXAMPLE_OPEN, required=True, field="register")
     if "/" not in register or not any(ch.isdigit() for ch in register):
         raise InputError(
-            f"Nomor register «{register}» tidak dikenali; bentuknya seperti 12/Pdt.G/2026/PN Prb.", EXAMPLE_OPEN
+            f"Nomor register «{register}» tidak dikenali; bentuknya seperti 12/Pdt.G/2026/PN Prb.", EXAMPLE_OPEN,
+            "register",
         )
     return register
 
@@ -51,28 +52,35 @@ async def open_case(
 ) -> Case:
     register = clean_register(register_number)
     description = validation.text(description, limit=validation.MAX_DESCRIPTION_CHARS, what="uraian",
-                                  example=EXAMPLE_OPEN, required=False)
+                                  example=EXAMPLE_OPEN, required=False, field="description")
     validation.event_date(started_on, today, "mulai penanganan", EXAMPLE_OPEN)
-    key = register_key(register)
-    existing = (await session.exec(select(Case).where(Case.register_key == key))).first()
-    if existing is not None:
-        raise _register_taken(existing)
-    case = Case(register_number=register, register_key=key, description=description, started_on=started_on,
+    await ensure_register_free(session, register)
+    case = Case(register_number=register, register_key=register_key(register), description=description, started_on=started_on,
                 created_by=actor_id, created_at=now, updated_at=now)
     session.add(case)
     try:
         await session.flush()
     except IntegrityError as exc:
-        raise InputError(f"Nomor register {register} sudah tercatat.", EXAMPLE_OPEN) from exc
+        raise InputError(f"Nomor register {register} sudah tercatat.", EXAMPLE_OPEN, "register") from exc
     await audit.record(session, at=now, actor_id=actor_id, action="case.open", entity="case", entity_id=case.id,
                        before=None, after=audit.snapshot(case), update_id=update_id)
     return case
+
+
+async def ensure_register_free(session: AsyncSession, register: str, exclude_id: int | None = None) -> None:
+    query = select(Case).where(Case.register_key == register_key(register))
+    if exclude_id is not None:
+        query = query.where(Case.id != exclude_id)
+    existing = (await session.exec(query)).first()
+    if existing is not None:
+        raise _register_taken(existing)
 
 
 def _register_taken(existing: Case) -> InputError:
     return InputError(
         f"Nomor register {existing.register_number} sudah tercatat sebagai perkara #{existing.id}.",
         "/daftar perkara",
+        "register",
     )
 
 

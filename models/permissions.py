@@ -20,6 +20,7 @@ class Action(StrEnum):
     resolve_case = "resolve_case"
     manage_members = "manage_members"
     subscribe = "subscribe"  # weekly digest for a group: admin or any kasubbag
+    correct = "correct"  # /ubah and /urungkan: anyone who logs; the fields and records are checked further
 
 
 WRITES_OF_SUBSECTION: dict[Action, Subsection] = {
@@ -40,6 +41,8 @@ def allowed(member: Member | None, action: Action) -> bool:
         return True
     if action == Action.subscribe:
         return member.role == Role.kasubbag
+    if action == Action.correct:
+        return member.role in (Role.kasubbag, Role.staf)
     subsection = WRITES_OF_SUBSECTION.get(action)
     return (
         subsection is not None

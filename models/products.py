@@ -30,7 +30,8 @@ def parse_kind(value: str) -> Kind:
     cleaned = value.strip().lower()
     if cleaned not in KINDS:
         raise InputError(
-            f"Jenis produk hukum «{value}» tidak dikenal. Pilih: perda, perwali, atau kepwali.", EXAMPLE_PROPOSE
+            f"Jenis produk hukum «{value}» tidak dikenal. Pilih: perda, perwali, atau kepwali.", EXAMPLE_PROPOSE,
+            "kind",
         )
     return Kind(cleaned)
 
@@ -63,7 +64,7 @@ async def propose(
 ) -> Product:
     kind = parse_kind(kind)
     title = validation.text(title, limit=validation.MAX_TITLE_CHARS, what="judul", example=EXAMPLE_PROPOSE,
-                            required=True)
+                            required=True, field="title")
     validation.event_date(proposed_on, today, "usulan", EXAMPLE_PROPOSE)
     product = Product(kind=kind, title=title, proposed_on=proposed_on, created_by=actor_id,
                       created_at=now, updated_at=now)
@@ -94,7 +95,7 @@ async def enact(
         )
     validation.event_date(enacted_on, today, "penetapan", EXAMPLE_ENACT)
     validation.not_before(enacted_on, product.proposed_on, "penetapan", "usulan", EXAMPLE_ENACT)
-    await _number_is_free(session, product.kind, number, enacted_on.year)
+    await ensure_number_free(session, product.kind, number, enacted_on.year)
     before = audit.snapshot(product)
     product.enacted_on, product.number, product.number_year = enacted_on, number, enacted_on.year
     product.updated_at = now
@@ -140,11 +141,12 @@ async def publish(
     return product
 
 
-async def _number_is_free(session: AsyncSession, kind: str, number: int, year: int) -> None:
-    taken = await session.exec(
-        select(Product.id).where(Product.kind == kind, Product.number_year == year, Product.number == number)
-    )
-    if taken.first() is not None:
+async def ensure_number_free(session: AsyncSession, kind: str, number: int, year: int,
+                             exclude_id: int | None = None) -> None:
+    query = select(Product.id).where(Product.kind == kind, Product.number_year == year, Product.number == number)
+    if exclude_id is not None:
+        query = query.where(Product.id != exclude_id)
+    if (await session.exec(query)).first() is not None:
         raise _number_taken(kind, number, year)
 
 
@@ -152,6 +154,7 @@ def _number_taken(kind: str, number: int, year: int) -> InputError:
     return InputError(
         f"Nomor {number} Tahun {year} untuk {KIND_SHORT[Kind(kind)]} sudah dipakai. Periksa kembali nomornya.",
         EXAMPLE_ENACT,
+        "number",
     )
 
 
@@ -172,3 +175,26 @@ async def _page(session: AsyncSession, where, order, limit: int, offset: int) ->
     rows = await session.exec(select(Product).where(where).order_by(order, col(Product.id).desc())
                               .offset(offset).limit(limit))
     return list(rows.all()), int(total)
+
+
+SIMILARITY_CUTOFF = 85
+
+
+async def similar_title(session: AsyncSession, title: str, year: int, exclude_id: int | None = None) -> Product | None:
+    """The closest proposal of the same year whose title nearly matches, so a double entry is caught.
+
+    Only that year's titles are read (through the proposal-date index); rapidfuzz scores them.
+    """
+    from rapidfuzz import fuzz, process, utils
+
+    rows = await session.exec(
+        select(Product.id, Product.title).where(
+            col(Product.proposed_on).between(date(year, 1, 1), date(year, 12, 31))
+        )
+    )
+    choices = {pid: existing for pid, existing in rows.all() if pid != exclude_id}
+    best = process.extractOne(title, choices, scorer=fuzz.token_sort_ratio, processor=utils.default_process,
+                              score_cutoff=SIMILARITY_CUTOFF)
+    if best is None:
+        return None
+    return await session.get(Product, best[2])

@@ -22,32 +22,43 @@ def human_date(day: date) -> str:
     return format_date(day, format="d MMMM y", locale="id")
 
 
-def event_date(day: date, today: date, what: str, example: str) -> date:
+def event_date(day: date, today: date, what: str, example: str, field: str = "date") -> date:
     if day > today:
         raise InputError(
-            f"Tanggal {what} ({human_date(day)}) ada di masa depan; hari ini {human_date(today)}.", example
+            f"Tanggal {what} ({human_date(day)}) ada di masa depan; hari ini {human_date(today)}.", example, field
         )
     if day < EARLIEST:
-        raise InputError(f"Tanggal {what} ({human_date(day)}) terlalu lampau.", example)
+        raise InputError(f"Tanggal {what} ({human_date(day)}) terlalu lampau.", example, field)
     return day
 
 
-def not_before(day: date, earlier: date, what: str, earlier_what: str, example: str) -> None:
+def not_before(day: date, earlier: date, what: str, earlier_what: str, example: str, field: str = "date") -> None:
     if day < earlier:
         raise InputError(
             f"Tanggal {what} ({human_date(day)}) tidak boleh sebelum tanggal {earlier_what} "
             f"({human_date(earlier)}).",
             example,
+            field,
         )
 
 
-def text(value: str | None, *, limit: int, what: str, example: str, required: bool) -> str:
+def not_after(day: date, later: date | None, what: str, later_what: str, example: str, field: str = "date") -> None:
+    if later is not None and day > later:
+        raise InputError(
+            f"Tanggal {what} ({human_date(day)}) tidak boleh sesudah tanggal {later_what} "
+            f"({human_date(later)}).",
+            example,
+            field,
+        )
+
+
+def text(value: str | None, *, limit: int, what: str, example: str, required: bool, field: str | None = None) -> str:
     value = " ".join((value or "").split())
     if required and not value:
-        raise InputError(f"{what.capitalize()} belum diisi.", example)
+        raise InputError(f"{what.capitalize()} belum diisi.", example, field)
     if len(value) > limit:
         raise InputError(
-            f"{what.capitalize()} terlalu panjang ({len(value)} karakter; maksimal {limit}).", example
+            f"{what.capitalize()} terlalu panjang ({len(value)} karakter; maksimal {limit}).", example, field
         )
     return value
 
@@ -60,10 +71,12 @@ def record_id(value: str, what: str, example: str) -> int:
     return int(cleaned)
 
 
-def positive_number(value: str, what: str, example: str) -> int:
+def positive_number(value: str, what: str, example: str, field: str = "number") -> int:
     cleaned = value.strip()
     if not cleaned.isdigit() or not 0 < int(cleaned) < 100000:
-        raise InputError(f"{what.capitalize()} harus berupa angka bulat positif (Anda menulis «{value}»).", example)
+        raise InputError(
+            f"{what.capitalize()} harus berupa angka bulat positif (Anda menulis «{value}»).", example, field
+        )
     return int(cleaned)
 
 
@@ -75,7 +88,7 @@ def link(value: str | None, example: str) -> str | None:
         return None
     value = value.strip()
     if not _URL.match(value):
-        raise InputError(f"Tautan harus diawali http:// atau https:// (Anda menulis «{value}»).", example)
+        raise InputError(f"Tautan harus diawali http:// atau https:// (Anda menulis «{value}»).", example, "link")
     if len(value) > MAX_LINK_CHARS:
-        raise InputError(f"Tautan terlalu panjang (maksimal {MAX_LINK_CHARS} karakter).", example)
+        raise InputError(f"Tautan terlalu panjang (maksimal {MAX_LINK_CHARS} karakter).", example, "link")
     return value

@@ -111,6 +111,8 @@ async def harness(db_url, clock):
     application = build_application(make_settings(db_url), request=api, clock=clock, rate_limit=False)
     await application.initialize()
     await application.post_init(application)
+    await application.start()
     yield BotHarness(application, api, clock)
+    await application.stop()
     await application.shutdown()
     await application.post_shutdown(application)

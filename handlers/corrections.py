@@ -1,0 +1,153 @@
+"""/ubah, /urungkan, /riwayat: fixing mistakes without an administrator, with the history kept."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot import replies, services
+from bot.dates import parse_date
+from handlers import dialog
+from handlers.common import requires, send, write
+from handlers.dialog import Form, SaveContext, Step, StepInput, as_date
+from models import corrections, members, validation
+from models.errors import InputError
+from models.permissions import Action
+from models.tables import Case, Member, Product
+
+
+async def _start(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> dict:
+    """`/ubah produk 12`: which record; the fields to offer depend on it and on the member's role."""
+    args = list(context.args or [])
+    example = corrections.EXAMPLE_EDIT
+    if len(args) != 2:
+        raise InputError("Sebutkan jenis catatan (produk atau perkara) dan id-nya.", example)
+    entity = corrections.parse_entity(args[0], example)
+    record_id = validation.record_id(args[1], args[0].lower(), example)
+    async with services.of(context).db.session() as session:
+        record = await corrections.load(session, entity, record_id, example)
+        if not corrections.editable_fields(record, member):
+            raise InputError(f"Tidak ada data pada catatan #{record_id} yang dapat Anda ubah.", example)
+    return {"entity": entity, "id": record_id}
+
+
+def _field(values: dict) -> corrections.Field:
+    fields = corrections.PRODUCT_FIELDS if values["entity"] == "product" else corrections.CASE_FIELDS
+    return next(f for f in fields if f.name == values["field"])
+
+
+async def _field_choices(inp: StepInput):
+    record = await corrections.load(inp.session, inp.values["entity"], inp.values["id"], corrections.EXAMPLE_EDIT)
+    return [(f.label, f.name) for f in corrections.editable_fields(record, inp.member)]
+
+
+async def _check_field(inp: StepInput, raw: str) -> str:
+    choices = await _field_choices(inp)
+    if raw not in [name for _, name in choices]:
+        raise InputError("Silakan pilih salah satu tombol di bawah.")
+    return raw
+
+
+async def _check_value(inp: StepInput, raw: str):
+    """The new value, checked by the same rules as when it was logged."""
+    value: object = parse_date(raw, inp.today) if _field(inp.values).kind == "date" else raw
+    _, _, cleaned = await corrections.check_edit(
+        inp.session, member=inp.member, entity=inp.values["entity"], record_id=inp.values["id"],
+        field=inp.values["field"], value=value, today=inp.today,
+    )
+    return cleaned.isoformat() if _field(inp.values).kind == "date" else raw
+
+
+def _shown(field: corrections.Field, value) -> str:
+    if value in (None, ""):
+        return "—"
+    if field.kind == "date":
+        return validation.human_date(as_date(value) if isinstance(value, str) else value)
+    return escape(str(value))
+
+
+async def _summary(inp: StepInput) -> str:
+    record = await corrections.load(inp.session, inp.values["entity"], inp.values["id"], corrections.EXAMPLE_EDIT)
+    field = _field(inp.values)
+    card = replies.product_card(record) if isinstance(record, Product) else replies.case_card(record)
+    return (f"{card}\n\n{escape(field.label)}: {_shown(field, getattr(record, field.name))} → "
+            f"{_shown(field, inp.values['value'])}")
+
+
+async def _save(session, values, member: Member, ctx: SaveContext) -> str:
+    field = _field(values)
+    value = as_date(values["value"]) if field.kind == "date" else values["value"]
+    record = await corrections.edit(session, member=member, entity=values["entity"], record_id=values["id"],
+                                    field=values["field"], value=value, today=ctx.today, now=ctx.now,
+                                    update_id=ctx.update_id)
+    card = replies.product_card(record) if isinstance(record, Product) else replies.case_card(record)
+    return "✅ Perubahan disimpan.\n" + card
+
+
+def _is_date(values: dict) -> bool:
+    return "field" in values and _field(values).kind == "date"
+
+
+UBAH = dialog.register(Form(
+    name="ubah",
+    title="Ubah data",
+    action=Action.correct,
+    steps=(
+        Step("field", "choice", "Data mana yang diubah?", _check_field, choices=_field_choices),
+        Step("value", "date", "Tanggal yang benar?", _check_value, applies=_is_date),
+        Step("value", "text", "Ketik nilai yang benar:", _check_value, applies=lambda v: not _is_date(v)),
+    ),
+    summary=_summary,
+    save=_save,
+    start_values=_start,
+))
+
+
+@requires(Action.correct)
+async def urungkan(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> None:
+    """/urungkan: undo your own latest write of the last 24 hours (admins: anyone's)."""
+    svc = services.of(context)
+
+    async def work(session) -> str:
+        entry = await corrections.undo_last(session, member=member, now=svc.clock.utcnow(),
+                                            update_id=update.update_id)
+        return "↩️ Diurungkan: " + replies.audit_summary(entry, await _names(session, [entry.actor_id]), svc.clock.tz)
+
+    await write(update, context, work)
+
+
+async def _names(session, user_ids) -> dict[int, str]:
+    out = {}
+    for user_id in set(user_ids):
+        member = await members.get(session, user_id)
+        out[user_id] = member.name if member and member.name else str(user_id)
+    return out
+
+
+@requires(Action.read)
+async def riwayat(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> None:
+    """/riwayat <produk|perkara> <id>: who changed what and when, newest first."""
+    args = list(context.args or [])
+    example = corrections.EXAMPLE_HISTORY
+    svc = services.of(context)
+    try:
+        if len(args) != 2:
+            raise InputError("Sebutkan jenis catatan (produk atau perkara) dan id-nya.", example)
+        entity = corrections.parse_entity(args[0], example)
+        record_id = validation.record_id(args[1], args[0].lower(), example)
+        async with svc.db.session() as session:
+            entries, total = await corrections.history(session, entity, record_id)
+            if total == 0:
+                await corrections.load(session, entity, record_id, example)  # says "not found" if so
+            names = await _names(session, [e.actor_id for e in entries])
+    except InputError as exc:
+        await send(update, replies.error(exc))
+        return
+    lines = [replies.audit_line(e, names, svc.clock.tz) for e in entries]
+    noun = "Produk hukum" if entity == "product" else "Perkara"
+    await send(update, replies.listing(f"Riwayat {noun} #{record_id}", lines, total, "Belum ada riwayat."))
+
+
+COMMANDS = {"urungkan": urungkan, "riwayat": riwayat}
