@@ -38,6 +38,7 @@ class OfflineBotApi(BaseRequest):
         self.calls: list[ApiCall] = []
         self.on_call = on_call
         self._message_ids = itertools.count(1)
+        self.message_ids: dict[int, int] = {}  # id(ApiCall) -> message_id it was answered with
         # Set by a test to make the next calls fail: method -> (http status, description, parameters).
         self.failures: dict[str, list[tuple[int, str, dict | None]]] = {}
 
@@ -71,7 +72,10 @@ class OfflineBotApi(BaseRequest):
         self.calls.append(call)
         if self.on_call is not None:
             self.on_call(call)
-        return 200, json.dumps({"ok": True, "result": self.result(call)}).encode()
+        result = self.result(call)
+        if isinstance(result, dict) and "message_id" in result:
+            self.message_ids[id(call)] = result["message_id"]
+        return 200, json.dumps({"ok": True, "result": result}).encode()
 
     def result(self, call: ApiCall) -> Any:
         params = call.params

@@ -228,7 +228,7 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE, error: InputEr
             items, total = await step.listing(session, page * PAGE_SIZE, PAGE_SIZE)
             if total == 0:
                 _clear(context)
-                await send(update, f"{head}\n{replies.escape(step.empty)}")
+                await send(update, f"{warn}{head}\n{replies.escape(step.empty)}")
                 return END
             if not items and page > 0:  # the list shrank meanwhile
                 draft["page"] = 0

@@ -88,6 +88,48 @@ class BotHarness:
             out.append(visible_text(text) if call.params.get("parse_mode") == "HTML" else text)
         return out
 
+    def buttons(self) -> list[tuple[str, str, int]]:
+        """(label, callback_data, message_id) of the newest message that has inline buttons."""
+        for call in reversed(self.api.calls):
+            markup = call.params.get("reply_markup")
+            if call.method == "sendMessage" and markup:
+                message_id = self.api.message_ids.get(id(call), 0)
+                return [(b["text"], b["callback_data"], message_id)
+                        for row in markup.get("inline_keyboard", []) for b in row if "callback_data" in b]
+        return []
+
+    def callback_update(self, data: str, *, user: int = ADMIN, message_id: int = 1, chat: int | None = None,
+                        update_id: int | None = None) -> Update:
+        chat_id = user if chat is None else chat
+        payload = {
+            "update_id": next(self._update_ids) if update_id is None else update_id,
+            "callback_query": {
+                "id": str(next(self._message_ids) + 10_000),
+                "from": {"id": user, "is_bot": False, "first_name": "Uji"},
+                "chat_instance": "uji",
+                "data": data,
+                "message": {"message_id": message_id, "date": int(self.clock.now().timestamp()),
+                            "chat": {"id": chat_id, "type": "private", "first_name": "Uji"}, "text": "…"},
+            },
+        }
+        return Update.de_json(payload, self.app.bot)
+
+    async def press(self, label: str, *, user: int = ADMIN) -> list[str]:
+        """Press the button labelled `label` on the newest keyboard; every press must be answered once."""
+        options = self.buttons()
+        match = [b for b in options if b[0] == label]
+        assert match, f"no button {label!r} in {[b[0] for b in options]}"
+        _, data, message_id = match[0]
+        return await self.press_data(data, user=user, message_id=message_id)
+
+    async def press_data(self, data: str, *, user: int = ADMIN, message_id: int = 1) -> list[str]:
+        start = len(self.api.calls)
+        replies = await self.process(self.callback_update(data, user=user, message_id=message_id))
+        answers = [c for c in self.api.calls[start:] if c.method == "answerCallbackQuery"]
+        assert len(answers) == 1, f"button press answered {len(answers)} times"
+        self.last_answer = answers[0].params.get("text", "")
+        return replies
+
     async def send(self, text: str, **kwargs: Any) -> list[str]:
         return await self.process(self.message_update(text, **kwargs))
 
