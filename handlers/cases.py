@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import re
 
-from telegram import Update
-from telegram.ext import ContextTypes
 
 from html import escape
 
 from bot import replies
 from bot.dates import split_leading_date
 from handlers import dialog
-from handlers.common import now, send, today, write
-from handlers.dialog import END, Form, SaveContext, Step, StepInput, as_date, date_step
+from handlers.dialog import Form, SaveContext, Step, StepInput, as_date, date_step
 from models import cases, validation
 from models.errors import InputError
 from models.permissions import Action
@@ -77,22 +74,11 @@ async def _open(session, values, member: Member, ctx: SaveContext) -> str:
     return "✅ Perkara dicatat.\n" + replies.case_card(case)
 
 
-async def perkara_one_line(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> object:
+def _parse_perkara(args: list[str], day) -> dict:
     """/perkara <nomor register> [tanggal] [uraian]"""
-    day = today(context)
-    try:
-        register, rest = split_register(list(context.args or []))
-        started_on, rest = split_leading_date(rest, day)
-        values = {"register": register, "description": " ".join(rest), "date": (started_on or day).isoformat()}
-    except InputError as exc:
-        await send(update, replies.error(exc))
-        return END
-
-    async def work(session) -> str:
-        return await _open(session, values, member, SaveContext(day, now(context), update.update_id))
-
-    await write(update, context, work)
-    return END
+    register, rest = split_register(args)
+    started_on, rest = split_leading_date(rest, day)
+    return {"register": register, "description": " ".join(rest), "date": (started_on or day).isoformat()}
 
 
 PERKARA = dialog.register(Form(
@@ -107,7 +93,7 @@ PERKARA = dialog.register(Form(
     ),
     summary=_open_summary,
     save=_open,
-    one_line=perkara_one_line,
+    parse_args=_parse_perkara,
 ))
 
 
@@ -151,23 +137,11 @@ async def _resolve(session, values, member: Member, ctx: SaveContext) -> str:
     return "✅ Penyelesaian perkara dicatat.\n" + replies.case_card(case)
 
 
-async def selesai_one_line(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> object:
+def _parse_selesai(args: list[str], day) -> dict:
     """/selesai <id> [tanggal] [hasil]"""
-    args = list(context.args or [])
-    day = today(context)
-    try:
-        case_id = validation.record_id(args[0], "perkara", cases.EXAMPLE_RESOLVE)
-        resolved_on, rest = split_leading_date(args[1:], day)
-        values = {"case": case_id, "date": (resolved_on or day).isoformat(), "outcome": " ".join(rest)}
-    except InputError as exc:
-        await send(update, replies.error(exc))
-        return END
-
-    async def work(session) -> str:
-        return await _resolve(session, values, member, SaveContext(day, now(context), update.update_id))
-
-    await write(update, context, work)
-    return END
+    case_id = validation.record_id(args[0], "perkara", cases.EXAMPLE_RESOLVE)
+    resolved_on, rest = split_leading_date(args[1:], day)
+    return {"case": case_id, "date": (resolved_on or day).isoformat(), "outcome": " ".join(rest)}
 
 
 SELESAI = dialog.register(Form(
@@ -183,7 +157,7 @@ SELESAI = dialog.register(Form(
     ),
     summary=_resolve_summary,
     save=_resolve,
-    one_line=selesai_one_line,
+    parse_args=_parse_selesai,
 ))
 
 COMMANDS: dict = {}  # these commands are entry points of the dialogue handler (handlers/dialog.py)

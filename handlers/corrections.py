@@ -15,7 +15,7 @@ from handlers.dialog import Form, SaveContext, Step, StepInput, as_date
 from models import corrections, members, validation
 from models.errors import InputError
 from models.permissions import Action
-from models.tables import Case, Member, Product
+from models.tables import Member, Product
 
 
 async def _start(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> dict:

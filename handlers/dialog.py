@@ -98,7 +98,10 @@ class Form:
     steps: tuple[Step, ...]
     summary: Callable[[StepInput], Awaitable[str]]
     save: Callable[[AsyncSession, dict[str, Any], Member, SaveContext], Awaitable[str]]
-    one_line: Callable[[Update, ContextTypes.DEFAULT_TYPE, Member], Awaitable[object]] | None = None
+    # The one-line form: command arguments -> the same values the dialogue collects (raises InputError).
+    parse_args: Callable[[list[str], date], dict[str, Any]] | None = None
+    # A one-line entry that needs a second look (e.g. a near-duplicate title) goes to the summary first.
+    confirm_first: Callable[[StepInput], Awaitable[bool]] | None = None
     start_values: Callable[[Update, ContextTypes.DEFAULT_TYPE, Member], Awaitable[dict[str, Any]]] | None = None
     available: Callable[[Member], bool] = field(default=lambda member: True)
 
@@ -158,8 +161,8 @@ def entry(form: Form) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable
             await send(update, refusal(user.id, member))
             return END
         _clear(context)
-        if context.args and form.one_line is not None:
-            return await form.one_line(update, context, member)
+        if context.args and form.parse_args is not None:
+            return await _one_line(update, context, form, member)
         try:
             values = await form.start_values(update, context, member) if form.start_values else {}
         except InputError as exc:
@@ -168,6 +171,21 @@ def entry(form: Form) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable
         return await begin(update, context, form, values)
 
     return start_command
+
+
+async def _one_line(update: Update, context: ContextTypes.DEFAULT_TYPE, form: Form, member: Member) -> object:
+    svc = services.of(context)
+    try:
+        values = form.parse_args(list(context.args), svc.clock.today())
+    except InputError as exc:
+        await send(update, replies.error(exc))
+        return END
+    if form.confirm_first is not None:
+        async with svc.db.session() as session:
+            ask_first = await form.confirm_first(StepInput(session, values, svc.clock.today(), member))
+        if ask_first:
+            return await begin(update, context, form, values, at_step=len(form.steps))
+    return await _save(update, context, form, member, values)
 
 
 async def begin(update: Update, context: ContextTypes.DEFAULT_TYPE, form: Form, values: dict[str, Any],
@@ -353,7 +371,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> objec
     if op == "y":
         await query.answer()
         await _drop_keyboard(query)
-        return await _save(update, context, form, member)
+        return await _save(update, context, form, member, draft["values"])
     await query.answer()
     await _drop_keyboard(query)
     if op == "o":
@@ -376,19 +394,21 @@ async def _drop_keyboard(query: CallbackQuery) -> None:
         pass
 
 
-async def _save(update: Update, context: ContextTypes.DEFAULT_TYPE, form: Form, member: Member) -> object:
+async def _save(update: Update, context: ContextTypes.DEFAULT_TYPE, form: Form, member: Member,
+                values: dict[str, Any]) -> object:
+    """Save once per update; a mistake found only now goes back to its step when a dialogue is running."""
     svc = services.of(context)
-    draft = _draft(context)
     ctx = SaveContext(svc.clock.today(), svc.clock.utcnow(), update.update_id)
 
     async def work(session: AsyncSession) -> str:
-        return await form.save(session, draft["values"], member, ctx)
+        return await form.save(session, values, member, ctx)
 
     try:
         await apply(update, context, work)
     except InputError as exc:
-        again = [i for i, s in enumerate(form.steps) if s.key == exc.field and s.applies(draft["values"])]
-        if again:
+        draft = _draft(context)
+        again = [i for i, s in enumerate(form.steps) if s.key == exc.field and s.applies(values)]
+        if draft is not None and again:
             draft["step"] = again[0]
             draft["page"] = 0
             draft["typing"] = False

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import Update
-from telegram.ext import ContextTypes
 
-from bot import replies, services
+from bot import replies
 from bot.dates import parse_date, split_leading_date
 from handlers import dialog
-from handlers.common import now, send, today, write
-from handlers.dialog import END, Form, SaveContext, Step, StepInput, as_date, date_step
+from handlers.dialog import Form, SaveContext, Step, StepInput, as_date, date_step
 from models import products, validation
 from models.errors import InputError
 from models.permissions import Action
@@ -31,7 +28,7 @@ async def _check_kind(inp: StepInput, raw: str) -> str:
     return products.parse_kind(raw).value
 
 
-async def _check_title(inp: StepInput, raw: str) -> str:
+async def _check_title(inp: StepInput | None, raw: str) -> str:
     return validation.text(raw, limit=validation.MAX_TITLE_CHARS, what="judul", example=products.EXAMPLE_PROPOSE,
                            required=True, field="title")
 
@@ -55,29 +52,20 @@ async def _propose(session, values, member: Member, ctx: SaveContext) -> str:
     return "✅ Usulan dicatat.\n" + replies.product_card(product)
 
 
-async def usul_one_line(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> object:
-    """/usul <perda|perwali|kepwali> [tanggal] <judul>; a title close to an existing one asks first."""
-    args = list(context.args or [])
-    day = today(context)
-    try:
-        kind = products.parse_kind(args[0])
-        proposed_on, rest = split_leading_date(args[1:], day)
-        title = await _check_title(None, " ".join(rest))
-        validation.event_date(proposed_on or day, day, "usulan", products.EXAMPLE_PROPOSE)
-    except InputError as exc:
-        await send(update, replies.error(exc))
-        return END
-    values = {"kind": kind.value, "title": title, "date": (proposed_on or day).isoformat()}
-    async with services.of(context).db.session() as session:
-        similar = await products.similar_title(session, title, (proposed_on or day).year)
-    if similar is not None:
-        return await dialog.begin(update, context, USUL, values, at_step=len(USUL.steps))
+def _parse_usul(args: list[str], day) -> dict:
+    """/usul <perda|perwali|kepwali> [tanggal] <judul>"""
+    if not args:
+        raise InputError("Sebutkan jenis, (tanggal), dan judul produk hukum.", products.EXAMPLE_PROPOSE)
+    kind = products.parse_kind(args[0])
+    proposed_on, rest = split_leading_date(args[1:], day)
+    title = validation.text(" ".join(rest), limit=validation.MAX_TITLE_CHARS, what="judul",
+                            example=products.EXAMPLE_PROPOSE, required=True, field="title")
+    validation.event_date(proposed_on or day, day, "usulan", products.EXAMPLE_PROPOSE)
+    return {"kind": kind.value, "title": title, "date": (proposed_on or day).isoformat()}
 
-    async def work(session) -> str:
-        return await _propose(session, values, member, SaveContext(day, now(context), update.update_id))
 
-    await write(update, context, work)
-    return END
+async def _similar_exists(inp: StepInput) -> bool:
+    return await products.similar_title(inp.session, inp.values["title"], as_date(inp.values["date"]).year) is not None
 
 
 USUL = dialog.register(Form(
@@ -91,7 +79,8 @@ USUL = dialog.register(Form(
     ),
     summary=_propose_summary,
     save=_propose,
-    one_line=usul_one_line,
+    parse_args=_parse_usul,
+    confirm_first=_similar_exists,
 ))
 
 
@@ -140,28 +129,16 @@ async def _enact(session, values, member: Member, ctx: SaveContext) -> str:
     return "✅ Penetapan dicatat.\n" + replies.product_card(product)
 
 
-async def tetapkan_one_line(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> object:
+def _parse_tetapkan(args: list[str], day) -> dict:
     """/tetapkan <id> <nomor> [tanggal]"""
-    args = list(context.args or [])
     example = products.EXAMPLE_ENACT
-    day = today(context)
-    try:
-        if len(args) < 2:
-            raise InputError("Sebutkan id usulan dan nomor penetapannya.", example)
-        values = {
-            "product": validation.record_id(args[0], "usulan", example),
-            "number": validation.positive_number(args[1], "nomor", example),
-            "date": (parse_date(" ".join(args[2:]), day) if len(args) > 2 else day).isoformat(),
-        }
-    except InputError as exc:
-        await send(update, replies.error(exc))
-        return END
-
-    async def work(session) -> str:
-        return await _enact(session, values, member, SaveContext(day, now(context), update.update_id))
-
-    await write(update, context, work)
-    return END
+    if len(args) < 2:
+        raise InputError("Sebutkan id usulan dan nomor penetapannya.", example)
+    return {
+        "product": validation.record_id(args[0], "usulan", example),
+        "number": validation.positive_number(args[1], "nomor", example),
+        "date": (parse_date(" ".join(args[2:]), day) if len(args) > 2 else day).isoformat(),
+    }
 
 
 TETAPKAN = dialog.register(Form(
@@ -176,7 +153,7 @@ TETAPKAN = dialog.register(Form(
     ),
     summary=_enact_summary,
     save=_enact,
-    one_line=tetapkan_one_line,
+    parse_args=_parse_tetapkan,
 ))
 
 
@@ -223,26 +200,14 @@ async def _publish(session, values, member: Member, ctx: SaveContext) -> str:
     return "✅ Publikasi dicatat.\n" + replies.product_card(product)
 
 
-async def publikasi_one_line(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> object:
+def _parse_publikasi(args: list[str], day) -> dict:
     """/publikasi <id> [tanggal] [tautan]"""
-    args = list(context.args or [])
     example = products.EXAMPLE_PUBLISH
-    day = today(context)
-    try:
-        product_id = validation.record_id(args[0], "produk hukum", example)
-        published_on, rest = split_leading_date(args[1:], day)
-        if len(rest) > 1 or (rest and not rest[0].lower().startswith(("http://", "https://"))):
-            raise InputError(f"«{' '.join(rest)}» bukan tanggal atau tautan yang dikenali.", example)
-        values = {"product": product_id, "date": (published_on or day).isoformat(), "link": rest[0] if rest else None}
-    except InputError as exc:
-        await send(update, replies.error(exc))
-        return END
-
-    async def work(session) -> str:
-        return await _publish(session, values, member, SaveContext(day, now(context), update.update_id))
-
-    await write(update, context, work)
-    return END
+    product_id = validation.record_id(args[0], "produk hukum", example)
+    published_on, rest = split_leading_date(args[1:], day)
+    if len(rest) > 1 or (rest and not rest[0].lower().startswith(("http://", "https://"))):
+        raise InputError(f"«{' '.join(rest)}» bukan tanggal atau tautan yang dikenali.", example)
+    return {"product": product_id, "date": (published_on or day).isoformat(), "link": rest[0] if rest else None}
 
 
 PUBLIKASI = dialog.register(Form(
@@ -258,7 +223,7 @@ PUBLIKASI = dialog.register(Form(
     ),
     summary=_publish_summary,
     save=_publish,
-    one_line=publikasi_one_line,
+    parse_args=_parse_publikasi,
 ))
 
 COMMANDS: dict = {}  # these commands are entry points of the dialogue handler (handlers/dialog.py)

@@ -5,7 +5,6 @@ from datetime import date, timedelta
 from sqlmodel import select
 
 from models.tables import AuditEntry, Product
-from tests.conftest import ADMIN
 
 STAF = 2001
 OTHER_STAF = 2002

@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from bot.app import build_application
 from models.tables import Case, Product
-from tests.conftest import ADMIN, BotHarness, make_settings
+from tests.conftest import BotHarness, make_settings
 from tests.botapi import RecordingBotApi
 
 STAF_BANKUM = 2001

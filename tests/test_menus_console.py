@@ -2,10 +2,8 @@
 
 import io
 
-from telegram import Update
 
 from bot.console import Console
-from bot.offline_api import OfflineBotApi
 from tests.conftest import ADMIN
 
 GROUP_COMMANDS = {"iku", "ringkasan", "langganan", "berhenti", "bantuan"}
