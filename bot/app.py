@@ -126,7 +126,14 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     log.error("error while handling an update: %s", "".join(
         traceback.format_exception(type(error), error, error.__traceback__)) if error else "unknown")
-    if isinstance(update, Update) and update.effective_chat is not None:
+    if not isinstance(update, Update):
+        return
+    try:
+        if update.callback_query is not None:  # no spinning clock on the button
+            await update.callback_query.answer()
+    except TelegramError:
+        pass  # already answered before the failure
+    if update.effective_chat is not None:
         try:
             await update.effective_chat.send_message(SORRY, parse_mode=ParseMode.HTML)
         except TelegramError:

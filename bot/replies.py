@@ -128,7 +128,7 @@ def indicators(figures: Sequence[Figure], period: Period, today: date) -> str:
     return "\n\n".join(blocks)
 
 
-def listing(title: str, lines: Sequence[str], total: int, empty: str) -> str:
+def listing(title: str, lines: Sequence[str], total: int, empty: str, limit: int = MAX_MESSAGE_CHARS) -> str:
     """A titled list that never exceeds Telegram's limit; says how many items did not fit."""
     head = f"<b>{escape(title)}</b> ({total})"
     if not lines:
@@ -138,7 +138,7 @@ def listing(title: str, lines: Sequence[str], total: int, empty: str) -> str:
     def more(count: int) -> str:
         return f"<i>… dan {count + hidden} lainnya</i>"
 
-    text = join_within_limit(head, lines, more, MAX_MESSAGE_CHARS)
+    text = join_within_limit(head, lines, more, limit)
     if hidden > 0 and not text.endswith("</i>"):
         text += "\n" + more(0)
     return text

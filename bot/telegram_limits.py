@@ -9,6 +9,11 @@ MAX_CAPTION_CHARS = 1024
 MAX_CALLBACK_DATA_BYTES = 64
 
 
+def tg_len(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units (an emoji counts two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 def fits_callback_data(data: str) -> bool:
     return len(data.encode("utf-8")) <= MAX_CALLBACK_DATA_BYTES
 
@@ -31,8 +36,8 @@ def join_within_limit(
     out = head
     for index, line in enumerate(lines):
         left_after = len(lines) - index - 1
-        reserve = len(more(left_after)) + 1 if left_after else 0
-        if len(out) + 1 + len(line) + reserve > limit:
+        reserve = tg_len(more(left_after)) + 1 if left_after else 0
+        if tg_len(out) + 1 + tg_len(line) + reserve > limit:
             return out + "\n" + more(len(lines) - index)
         out += "\n" + line
     return out

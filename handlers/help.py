@@ -40,9 +40,13 @@ async def unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = update.effective_chat
     if message is None or chat is None:
         return
-    if chat.type != chat.PRIVATE and not (message.text or "").startswith("/"):
-        return
-    if (message.text or "").startswith("/"):
+    text = message.text or ""
+    if chat.type != chat.PRIVATE:
+        # In a group, answer only commands addressed to this bot (`/foo@this_bot`); others are not ours.
+        first = text.split()[0] if text.split() else ""
+        if not first.startswith("/") or f"@{context.bot.username}".lower() not in first.lower():
+            return
+    if text.startswith("/"):
         text = "Perintah tidak dikenal. Ketik /bantuan untuk melihat perintah yang tersedia."
     else:
         text = "Silakan gunakan perintah, misalnya /iku atau /usul. Ketik /bantuan untuk petunjuk."

@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import menus, replies, services
+from bot.telegram_limits import MAX_MESSAGE_CHARS
 from handlers.common import answer_error, now, requires, send, write
 from models import members
 from models.errors import InputError
@@ -34,7 +35,9 @@ async def anggota(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Me
         async with services.of(context).db.session() as session:
             everyone = await members.all_members(session)
         lines = [replies.member_line(m) for m in everyone]
-        await send(update, replies.listing("Anggota", lines, len(everyone), "Belum ada anggota.") + "\n\n" + USAGE)
+        roster = replies.listing("Anggota", lines, len(everyone), "Belum ada anggota.",
+                                 limit=MAX_MESSAGE_CHARS - len(USAGE) - 2)
+        await send(update, roster + "\n\n" + USAGE)
         return
     verb = args[0].lower()
     try:
