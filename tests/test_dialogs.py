@@ -273,3 +273,35 @@ async def test_callback_data_stays_small_with_long_titles(harness):
     await harness.say("/tetapkan")
     for _, data, _ in harness.buttons():
         assert len(data.encode()) <= 64
+
+
+async def test_perkara_dialogue_saves_register_description_and_date(harness):
+    await harness.say("/perkara")
+    reply = await harness.say("12/Pdt.G/2026/PN Prb")
+    assert "uraian" in reply
+    await harness.say("Gugatan <wanprestasi> & ganti rugi")
+    await harness.press("Tanggal lain")
+    summary = await harness.say("1 Mar 2026")
+    assert "12/Pdt.G/2026/PN Prb" in summary and "1 Maret 2026" in summary
+    assert "Perkara dicatat" in (await harness.press("Simpan"))[0]
+    [case] = await cases(harness)
+    assert (case.register_number, case.description, case.started_on) == \
+        ("12/Pdt.G/2026/PN Prb", "Gugatan <wanprestasi> & ganti rugi", date(2026, 3, 1))
+    # The same register number again is refused at its step.
+    await harness.say("/perkara")
+    reply = await harness.say("12/pdt.g/2026/pn prb")
+    assert "sudah tercatat" in reply and "nomor register" in reply
+
+
+async def test_ubah_perkara_outcome(harness):
+    await harness.say("/perkara 5/Pdt.G/2026/PN Prb 2026-02-01 Sengketa")
+    await harness.say("/selesai 1 2026-05-01 Menang")
+    await harness.say("/ubah perkara 1")
+    assert labels(harness) == ["Nomor register", "Uraian", "Tanggal mulai", "Tanggal selesai", "Hasil", "Batal"]
+    await harness.press("Hasil")
+    await harness.say("Damai")
+    await harness.press("Simpan")
+    [case] = await cases(harness)
+    assert case.outcome == "Damai"
+    history = await harness.say("/riwayat perkara 1")
+    assert "Hasil: Menang → Damai" in history
