@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -82,7 +83,7 @@ async def audit_rows(harness: BotHarness, action: str | None = None) -> list[Aud
 
 
 @asynccontextmanager
-async def custom_harness(db_url: str, clock: Clock | None = None, **settings: Any):
+async def custom_harness(db_url: str, clock: Clock | None = None, first_update_id: int = 1, **settings: Any):
     """A harness like the `harness` fixture but with other settings; without `clock` the application
     makes its own clock from the settings' time zone (fixed by the test through `harness.clock`)."""
     api = RecordingBotApi()
@@ -91,7 +92,9 @@ async def custom_harness(db_url: str, clock: Clock | None = None, **settings: An
     await application.initialize()
     await application.post_init(application)
     try:
-        yield BotHarness(application, api, own_clock)
+        harness = BotHarness(application, api, own_clock)
+        harness._update_ids = itertools.count(first_update_id)
+        yield harness
     finally:
         await application.shutdown()
         await application.post_shutdown(application)
