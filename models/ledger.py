@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.db import Database
+from models.errors import InputError
 from models.tables import ProcessedUpdate
 
 
@@ -43,8 +44,9 @@ async def apply_once(
         async with db.session() as session:
             reply = await work(session)
             session.add(ProcessedUpdate(update_id=update_id, reply=reply, replied=False, at=now))
-    except IntegrityError:
-        # Another worker applied the same update between our check and our commit.
+    except (IntegrityError, InputError):
+        # Another worker applied the same update between our check and our commit (our work then fails
+        # on the row it wrote, e.g. "already enacted"); otherwise the error is the user's.
         async with db.session() as session:
             seen = await session.get(ProcessedUpdate, update_id)
         if seen is None:
