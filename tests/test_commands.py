@@ -335,6 +335,8 @@ async def test_second_admin_and_removing_an_admin(harness):
     ("/anggota tambah 2001", ["Sebutkan user id dan peran"]),
     ("/anggota tambah abc staf bankum", ["User id Telegram harus berupa angka"]),
     ("/anggota tambah -5 pimpinan", ["User id Telegram harus berupa angka positif"]),
+    ("/anggota tambah 99999999999999999999 staf bankum", ["User id Telegram harus berupa angka positif"]),
+    ("/anggota hapus 99999999999999999999", ["User id Telegram harus berupa angka positif"]),
     ("/anggota tambah 2001 bos", ["Peran «bos» tidak dikenal"]),
     ("/anggota tambah 2001 staf", ["memerlukan subbag"]),
     ("/anggota tambah 2001 kasubbag hukum Nama", ["memerlukan subbag"]),
