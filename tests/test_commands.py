@@ -138,6 +138,14 @@ async def test_number_unique_per_kind_and_enactment_year(seeded):
         seeded, "/tetapkan 5 7 2026-04-01", "Nomor 7 Tahun 2026 untuk Perda sudah dipakai")
 
 
+async def test_number_year_is_the_enactment_year_not_the_proposal_year(harness):
+    await harness.say("/usul perda 2025-12-01 Diusulkan Tahun Lalu")
+    await harness.say("/usul perda 2026-01-02 Diusulkan Tahun Ini")
+    assert "Nomor 1 Tahun 2026" in await harness.say("/tetapkan 1 1 2026-01-05")
+    await assert_refused_and_unchanged(harness, "/tetapkan 2 1 2026-02-01", "Nomor 1 Tahun 2026", "sudah dipakai")
+    assert (await product(harness, 1)).number_year == 2026
+
+
 @pytest.mark.parametrize("command, says", [
     ("/tetapkan", ["Sebutkan id usulan dan nomor"]),
     ("/tetapkan 1", ["Sebutkan id usulan dan nomor"]),

@@ -6,6 +6,7 @@ import asyncio
 from datetime import timedelta
 
 import pytest
+from telegram import Update
 
 from bot.app import SORRY
 from models import ledger
@@ -112,3 +113,13 @@ async def test_old_markers_are_forgotten(harness, clock):
     assert await count(harness, ProcessedUpdate) == 1
     await ledger.forget_older_than(harness.db, clock.utcnow() + timedelta(days=3, seconds=1))
     assert await count(harness, ProcessedUpdate) == 0
+
+
+async def test_an_edited_command_is_not_applied_again(harness):
+    original = harness.message_update("/usul perwali Judul Awal", update_id=60)
+    assert "✅" in (await harness.process(original))[0]
+    data = original.to_dict()
+    edited = {"update_id": 61, "edited_message": {**data["message"], "text": "/usul perwali Judul Diubah",
+                                                  "edit_date": data["message"]["date"] + 60}}
+    assert await harness.process(Update.de_json(edited, harness.app.bot)) == []
+    assert [p.title for p in await all_rows(harness, Product)] == ["Judul Awal"]
