@@ -433,3 +433,14 @@ async def test_compute_matches_reply(harness):
             "SELECT COUNT(*) FROM product WHERE kind IN ('perda','perwali') AND enacted_on BETWEEN "
             "'2026-01-01' AND '2026-12-31'"))).scalar()
     assert total == 3
+
+
+def test_unknown_timezone_setting_is_refused_at_start(monkeypatch):
+    monkeypatch.delenv("TIMEZONE", raising=False)
+    from pydantic import ValidationError
+
+    from bot.settings import Settings
+
+    with pytest.raises(ValidationError, match="unknown time zone"):
+        Settings(_env_file=None, timezone="Asia/Probolinggo")
+    assert Settings(_env_file=None).timezone == "Asia/Jakarta"
