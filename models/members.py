@@ -105,7 +105,7 @@ MAX_USER_ID = 2**53  # Telegram user ids fit in 52 bits; larger numbers are typi
 
 def _check_user_id(user_id: int, example: str) -> None:
     if not 0 < user_id < MAX_USER_ID:
-        raise InputError("User id Telegram harus berupa angka positif, paling banyak 16 digit.", example)
+        raise InputError("User id Telegram harus berupa angka positif, misalnya 123456789.", example)
 
 
 async def all_members(session: AsyncSession) -> list[Member]:
