@@ -18,6 +18,15 @@ EXAMPLE = "2026-03-01, 01-03-2026, 01/03/2026, 1 Maret 2026, atau 1 Mar 2026"
 NUMERIC = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}$")
 _FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d")
 _WEEKDAYS = ("senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu")
+MONTHS = {
+    "januari": 1, "jan": 1, "februari": 2, "pebruari": 2, "feb": 2, "peb": 2, "maret": 3, "mar": 3,
+    "april": 4, "apr": 4, "mei": 5, "juni": 6, "jun": 6, "juli": 7, "jul": 7, "agustus": 8, "agu": 8,
+    "agt": 8, "ags": 8, "september": 9, "sep": 9, "sept": 9, "oktober": 10, "okt": 10, "november": 11,
+    "nopember": 11, "nov": 11, "nop": 11, "desember": 12, "des": 12,
+}
+# `1 Maret 2026`, `1 Mar. 2026`, `1 Maret` (this year): read exactly, so `31 Februari` is an error rather
+# than whatever dateparser makes of it (it reads `29 Feb` in 2026 as 29 February 2024).
+_DAY_MONTH = re.compile(r"^(\d{1,2}) ([a-z]+)\.?,?(?: (\d+))?$")
 
 
 class DateError(InputError):
@@ -43,6 +52,9 @@ def parse_date(text: str, today: date) -> date:
         raise DateError(f"Tanggal «{raw}» tidak valid.", EXAMPLE)
     if ":" in cleaned:
         raise DateError(f"Cukup tanggalnya saja, tanpa jam (Anda menulis «{raw}»).", EXAMPLE)
+    worded = _day_month(cleaned, raw, today)
+    if worded is not None:
+        return worded
     weekday = _weekday_ago(cleaned)
     if weekday is not None:
         return _last_weekday(weekday, today)
@@ -54,7 +66,6 @@ def parse_date(text: str, today: date) -> date:
             "REQUIRE_PARTS": ["day", "month"],
             "DATE_ORDER": "DMY",
             "PREFER_DATES_FROM": "current_period",
-            "PREFER_DAY_OF_MONTH": "first",
             "RETURN_AS_TIMEZONE_AWARE": False,
             # Relative phrases only when the user clearly wrote one; otherwise `5 Tahun ...` in a title
             # would be read as "five years ago".
@@ -64,6 +75,20 @@ def parse_date(text: str, today: date) -> date:
     if parsed is None:
         raise DateError(f"«{raw}» tidak dikenali sebagai tanggal.", EXAMPLE)
     return parsed.date()
+
+
+def _day_month(cleaned: str, raw: str, today: date) -> date | None:
+    match = _DAY_MONTH.match(cleaned)
+    if match is None or match.group(2) not in MONTHS:
+        return None
+    day, month, year = int(match.group(1)), MONTHS[match.group(2)], match.group(3)
+    if year is not None and len(year) not in (2, 4):
+        raise DateError(f"Tanggal «{raw}» tidak valid.", EXAMPLE)
+    full_year = today.year if year is None else int(year) + (2000 if len(year) == 2 else 0)
+    try:
+        return date(full_year, month, day)
+    except ValueError:
+        raise DateError(f"Tanggal «{raw}» tidak valid.", EXAMPLE) from None
 
 
 _RELATIVE_WORDS = {"hari ini", "kemarin", "kemarin lusa"}
@@ -95,6 +120,10 @@ def split_leading_date(words: list[str], today: date) -> tuple[date | None, list
         return None, words
     if looks_numeric(words[0]):
         return parse_date(words[0], today), words[1:]
+    if len(words) >= 2 and words[0].isdigit() and words[1].lower().rstrip(".,") in MONTHS:
+        # A day and a month name are a date, valid or not; a number after them is its year.
+        size = 3 if len(words) >= 3 and words[2].rstrip(".,").isdigit() else 2
+        return parse_date(" ".join(words[:size]), today), words[size:]
     for size in (3, 2, 1):
         if len(words) < size:
             continue
@@ -113,3 +142,12 @@ def _plausible(candidate: str) -> bool:
     lowered = candidate.lower()
     first = lowered.split()[0]
     return first.isdigit() or _relative(lowered) or _weekday_ago(lowered) is not None
+
+
+def starts_with_date(words: list[str]) -> bool:
+    """Whether `words` begin with something meant as a date (valid or not)."""
+    if not words:
+        return False
+    if looks_numeric(words[0]) or _plausible(" ".join(words[:3])):
+        return True
+    return any(_relative(" ".join(words[:size]).lower()) for size in (1, 2, 3))

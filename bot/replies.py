@@ -3,13 +3,14 @@ part escaped. Messages are in formal, short Indonesian."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 from html import escape
 
 from babel.numbers import format_decimal
 
-from bot.telegram_limits import MAX_MESSAGE_CHARS, join_within_limit, shorten
+from bot.telegram_limits import MAX_MESSAGE_CHARS, join_within_limit, shorten, tg_len
 from models.errors import InputError
 from models.indicators import Figure, Period
 from models.products import KIND_SHORT, official_name
@@ -36,8 +37,15 @@ def ratio(figure: Figure) -> str:
     return f"{figure.numerator} dari {figure.denominator} ({percent(figure.percent)})"
 
 
+_QUOTED = re.compile(r"«([^»]*)»")
+MAX_QUOTED_CHARS = 60  # what a user typed, quoted back in an error
+MAX_ERROR_CHARS = 1000
+
+
 def error(exc: InputError) -> str:
-    text = f"⚠️ {escape(exc.message)}"
+    # Errors quote the user's input, which may be as long as a whole message: quote only its start.
+    message = _QUOTED.sub(lambda m: f"«{shorten(m.group(1), MAX_QUOTED_CHARS)}»", exc.message)
+    text = f"⚠️ {escape(shorten(message, MAX_ERROR_CHARS))}"
     if exc.example:
         text += f"\nContoh: <code>{escape(exc.example)}</code>"
     return text
@@ -138,7 +146,9 @@ def listing(title: str, lines: Sequence[str], total: int, empty: str, limit: int
     def more(count: int) -> str:
         return f"<i>… dan {count + hidden} lainnya</i>"
 
-    text = join_within_limit(head, lines, more, limit)
+    # When rows are hidden anyway, room is kept for saying so after the last row that fits.
+    reserve = tg_len(more(0)) + 1 if hidden > 0 else 0
+    text = join_within_limit(head, lines, more, limit - reserve)
     if hidden > 0 and not text.endswith("</i>"):
         text += "\n" + more(0)
     return text

@@ -8,7 +8,7 @@ import re
 from html import escape
 
 from bot import replies
-from bot.dates import split_leading_date
+from bot.dates import split_leading_date, starts_with_date
 from handlers import dialog
 from handlers.dialog import Form, SaveContext, Step, StepInput, as_date, date_step
 from models import cases, validation
@@ -21,7 +21,7 @@ OUTCOMES = (("Menang", "Menang"), ("Kalah", "Kalah"), ("Damai", "Damai"), ("Dica
 
 # A court code at the end of a register number (`.../PN Prb`, `.../PTUN Sby`) is followed by the
 # court's seat as a separate word.
-_COURT_CODE = re.compile(r"/[A-Z]{2,5}$")
+_COURT_CODE = re.compile(r"/[A-Za-z]{2,5}$")
 _SEAT = re.compile(r"^[A-Za-z.]{2,8}$")
 
 
@@ -39,7 +39,7 @@ def split_register(words: list[str]) -> tuple[str, list[str]]:
                 return register, words[end + 1:]
         raise InputError("Tanda kutip nomor register belum ditutup.", cases.EXAMPLE_OPEN)
     register, rest = words[0], words[1:]
-    if _COURT_CODE.search(register) and rest and _SEAT.match(rest[0]):
+    if _COURT_CODE.search(register) and rest and _SEAT.match(rest[0]) and not starts_with_date(rest):
         register, rest = f"{register} {rest[0]}", rest[1:]
     return register, rest
 

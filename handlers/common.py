@@ -87,16 +87,34 @@ async def apply(
     await ledger.mark_replied(svc.db, update.update_id)
 
 
+async def already_applied(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """True when this update's write was applied before (Telegram delivered it again).
+
+    Its reply is sent now if it never arrived the first time; otherwise nothing is sent.
+    """
+    svc = services.of(context)
+    seen = await ledger.lookup(svc.db, update.update_id)
+    if seen is None:
+        return False
+    if not seen.replied:
+        await send(update, seen.reply)
+        await ledger.mark_replied(svc.db, update.update_id)
+    return True
+
+
 async def write(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
     work: Callable[[AsyncSession], Awaitable[str]],
-) -> None:
-    """`apply`, answering bad input with the explanation and an example; nothing is written then."""
+) -> bool:
+    """`apply`, answering bad input with the explanation and an example; nothing is written then.
+    Returns whether the write stands."""
     try:
         await apply(update, context, work)
     except InputError as exc:
         await send(update, replies.error(exc))
+        return False
+    return True
 
 
 async def answer_error(update: Update, exc: InputError) -> None:

@@ -36,7 +36,7 @@ from telegram.ext import (
 from bot import replies, services
 from bot.dates import parse_date
 from bot.telegram_limits import fits_callback_data, shorten
-from handlers.common import apply, refusal, send
+from handlers.common import already_applied, apply, refusal, send
 from models import members
 from models.errors import InputError
 from models.permissions import Action, allowed
@@ -154,7 +154,7 @@ def entry(form: Form) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable
 
     async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
         user = update.effective_user
-        if user is None:
+        if user is None or await already_applied(update, context):
             return END
         member = await _member(context, user.id)
         if not allowed(member, form.action) or not form.available(member):

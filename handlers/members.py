@@ -73,7 +73,8 @@ async def anggota(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Me
     except InputError as exc:
         await answer_error(update, exc)
         return
-    await write(update, context, work)
+    if not await write(update, context, work):
+        return
     async with services.of(context).db.session() as session:
         changed = await members.get(session, user_id)
     await menus.set_member_menu(context.bot, user_id, changed)

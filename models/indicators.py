@@ -158,7 +158,11 @@ async def compute(session: AsyncSession, period: Period, today: date) -> list[Fi
     iku2 = select(
         func.count(),
         _count_where(and_(col(Product.enacted_on).is_not(None), col(Product.enacted_on) <= cutoff)),
-    ).where(col(Product.proposed_on).between(start, end))
+    ).where(
+        # Every kind counts; naming them lets the (kind, proposed_on) index serve the date range.
+        col(Product.kind).in_([k.value for k in Kind]),
+        col(Product.proposed_on).between(start, end),
+    )
 
     iku3 = select(
         func.count(),

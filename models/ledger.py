@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.db import Database
+from models.errors import InputError
 from models.tables import ProcessedUpdate
 
 
@@ -43,14 +44,23 @@ async def apply_once(
         async with db.session() as session:
             reply = await work(session)
             session.add(ProcessedUpdate(update_id=update_id, reply=reply, replied=False, at=now))
-    except IntegrityError:
-        # Another worker applied the same update between our check and our commit.
+    except (IntegrityError, InputError):
+        # Another worker applied the same update between our check and our commit (our work then fails
+        # on the row it wrote, e.g. "already enacted"); otherwise the error is the user's.
         async with db.session() as session:
             seen = await session.get(ProcessedUpdate, update_id)
         if seen is None:
             raise
         return Outcome(seen.reply, duplicate=True, replied=seen.replied)
     return Outcome(reply, duplicate=False, replied=False)
+
+
+async def lookup(db: Database, update_id: int | None) -> ProcessedUpdate | None:
+    """The marker of an update that was applied already, if any."""
+    if update_id is None:
+        return None
+    async with db.session() as session:
+        return await session.get(ProcessedUpdate, update_id)
 
 
 async def mark_replied(db: Database, update_id: int | None) -> None:

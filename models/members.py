@@ -61,8 +61,7 @@ async def put(
             )
     elif subsection is not None:
         raise InputError(f"Peran {role} tidak memiliki subbag.", "/anggota tambah 123456789 pimpinan Kepala Bagian")
-    if user_id <= 0:
-        raise InputError("User id Telegram harus berupa angka positif.", EXAMPLE_ADD)
+    _check_user_id(user_id, EXAMPLE_ADD)
     name = " ".join(name.split())
     if len(name) > MAX_NAME_CHARS:
         raise InputError(f"Nama terlalu panjang (maksimal {MAX_NAME_CHARS} karakter).", EXAMPLE_ADD)
@@ -88,6 +87,7 @@ async def put(
 async def remove(
     session: AsyncSession, *, actor_id: int, user_id: int, now: datetime, update_id: int | None = None
 ) -> Member:
+    _check_user_id(user_id, "/anggota hapus 123456789")
     member = await session.get(Member, user_id)
     if member is None:
         raise InputError(f"Tidak ada anggota dengan user id {user_id}.", "/anggota hapus 123456789")
@@ -98,6 +98,14 @@ async def remove(
     await audit.record(session, at=now, actor_id=actor_id, action="member.remove", entity="member",
                        entity_id=user_id, before=before, after=None, update_id=update_id)
     return member
+
+
+MAX_USER_ID = 2**53  # Telegram user ids fit in 52 bits; larger numbers are typing mistakes
+
+
+def _check_user_id(user_id: int, example: str) -> None:
+    if not 0 < user_id < MAX_USER_ID:
+        raise InputError("User id Telegram harus berupa angka positif, misalnya 123456789.", example)
 
 
 async def all_members(session: AsyncSession) -> list[Member]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from sqlalchemy import func
@@ -183,7 +184,8 @@ SIMILARITY_CUTOFF = 85
 async def similar_title(session: AsyncSession, title: str, year: int, exclude_id: int | None = None) -> Product | None:
     """The closest proposal of the same year whose title nearly matches, so a double entry is caught.
 
-    Only that year's titles are read (through the proposal-date index); rapidfuzz scores them.
+    Only that year's titles are read (through the proposal-date index); rapidfuzz scores them. Titles
+    whose numbers differ ("... Nomor 5" and "... Nomor 6", or different years) are different products.
     """
     from rapidfuzz import fuzz, process, utils
 
@@ -192,9 +194,17 @@ async def similar_title(session: AsyncSession, title: str, year: int, exclude_id
             col(Product.proposed_on).between(date(year, 1, 1), date(year, 12, 31))
         )
     )
-    choices = {pid: existing for pid, existing in rows.all() if pid != exclude_id}
+    numbers = _numbers(title)
+    if not utils.default_process(title):  # only symbols or emoji: nothing to compare
+        return None
+    choices = {pid: existing for pid, existing in rows.all()
+               if pid != exclude_id and _numbers(existing) == numbers and utils.default_process(existing)}
     best = process.extractOne(title, choices, scorer=fuzz.token_sort_ratio, processor=utils.default_process,
                               score_cutoff=SIMILARITY_CUTOFF)
     if best is None:
         return None
     return await session.get(Product, best[2])
+
+
+def _numbers(title: str) -> list[str]:
+    return re.findall(r"\d+", title)
