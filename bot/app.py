@@ -38,7 +38,9 @@ log = logging.getLogger(__name__)
 CONSOLE_TOKEN = "1:console-without-network"
 FEATURE_MODULES = (help, products, cases, reports, members, corrections)
 LAST_GROUP = 99
-SORRY = "Maaf, terjadi kesalahan saat memproses permintaan Anda. Silakan coba lagi sebentar lagi."
+# After a failure the write may or may not stand, so the user is told to check before sending it again.
+SORRY = ("Maaf, terjadi kesalahan saat memproses permintaan Anda. Sebelum mengirim ulang, periksa dengan "
+         "/daftar apakah data Anda sudah tercatat.")
 
 
 def build_application(
