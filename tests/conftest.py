@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import shutil
+from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -147,14 +148,26 @@ def clock() -> Clock:
     return c
 
 
-@pytest.fixture
-async def harness(db_url, clock):
+@asynccontextmanager
+async def running_harness(db_url: str, clock: Clock | None = None, first_update_id: int = 1, **settings: Any):
+    """The real Application, started as the bot starts it, with a recording Bot API. Without `clock` the
+    application makes its own from the settings' time zone (reachable as `harness.clock`)."""
     api = RecordingBotApi()
-    application = build_application(make_settings(db_url), request=api, clock=clock, rate_limit=False)
+    application = build_application(make_settings(db_url, **settings), request=api, clock=clock, rate_limit=False)
     await application.initialize()
     await application.post_init(application)
     await application.start()
-    yield BotHarness(application, api, clock)
-    await application.stop()
-    await application.shutdown()
-    await application.post_shutdown(application)
+    try:
+        harness = BotHarness(application, api, application.bot_data["services"].clock)
+        harness._update_ids = itertools.count(first_update_id)
+        yield harness
+    finally:
+        await application.stop()
+        await application.shutdown()
+        await application.post_shutdown(application)
+
+
+@pytest.fixture
+async def harness(db_url, clock):
+    async with running_harness(db_url, clock) as running:
+        yield running

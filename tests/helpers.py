@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import itertools
 import shutil
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import func, select
 
-from bot.app import build_application
-from bot.clock import Clock
 from models.tables import AuditEntry, Case, Member, ProcessedUpdate, Product
-from tests.botapi import RecordingBotApi
-from tests.conftest import ADMIN, BotHarness, make_settings
+from tests.conftest import ADMIN, BotHarness, running_harness
 
 # Members used across the tests: (user id, role, subsection)
 PEOPLE: dict[str, tuple[int, str, str | None]] = {
@@ -82,22 +77,7 @@ async def audit_rows(harness: BotHarness, action: str | None = None) -> list[Aud
     return [r for r in rows if action is None or r.action == action]
 
 
-@asynccontextmanager
-async def custom_harness(db_url: str, clock: Clock | None = None, first_update_id: int = 1, **settings: Any):
-    """A harness like the `harness` fixture but with other settings; without `clock` the application
-    makes its own clock from the settings' time zone (fixed by the test through `harness.clock`)."""
-    api = RecordingBotApi()
-    application = build_application(make_settings(db_url, **settings), request=api, clock=clock, rate_limit=False)
-    own_clock = application.bot_data["services"].clock
-    await application.initialize()
-    await application.post_init(application)
-    try:
-        harness = BotHarness(application, api, own_clock)
-        harness._update_ids = itertools.count(first_update_id)
-        yield harness
-    finally:
-        await application.shutdown()
-        await application.post_shutdown(application)
+custom_harness = running_harness  # the harness fixture's machinery, with other settings
 
 
 def fresh_db(tmp_path: Path, template: Path, name: str) -> str:

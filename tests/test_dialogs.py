@@ -4,10 +4,8 @@ from datetime import date, timedelta
 
 from sqlmodel import select
 
-from bot.app import build_application
 from models.tables import Case, Product
-from tests.conftest import BotHarness, make_settings
-from tests.botapi import RecordingBotApi
+from tests.conftest import running_harness
 
 STAF_BANKUM = 2001
 STAF_DOKINFO = 2002
@@ -116,38 +114,19 @@ async def test_idle_dialogue_found_expired_by_the_clock_ends_with_a_message(harn
 
 
 async def test_dialogue_and_its_buttons_survive_a_restart(db_url, clock):
-    api = RecordingBotApi()
-    first = build_application(make_settings(db_url), request=api, clock=clock, rate_limit=False)
-    await first.initialize()
-    await first.post_init(first)
-    await first.start()
-    one = BotHarness(first, api, clock)
-    await one.say("/usul")
-    await one.press("Kepwali")
-    await one.say("Penunjukan Tim Evaluasi")
-    date_buttons = one.buttons()
-    await first.stop()
-    await first.shutdown()
-    await first.post_shutdown(first)
+    async with running_harness(db_url, clock) as one:
+        await one.say("/usul")
+        await one.press("Kepwali")
+        await one.say("Penunjukan Tim Evaluasi")
+        date_buttons = one.buttons()
 
-    api2 = RecordingBotApi()
-    second = build_application(make_settings(db_url), request=api2, clock=clock, rate_limit=False)
-    await second.initialize()
-    await second.post_init(second)
-    await second.start()
-    try:
-        two = BotHarness(second, api2, clock)
-        two._update_ids = iter(range(1000, 2000))
+    async with running_harness(db_url, clock, first_update_id=1000) as two:
         hari_ini = next(data for label, data, _ in date_buttons if label == "Hari ini")
         summary = (await two.press_data(hari_ini))[0]
         assert "Penunjukan Tim Evaluasi" in summary and "Kepwali" in summary
         assert "Usulan dicatat" in (await two.press("Simpan"))[0]
         [product] = await products(two)
         assert (product.kind, product.title) == ("kepwali", "Penunjukan Tim Evaluasi")
-    finally:
-        await second.stop()
-        await second.shutdown()
-        await second.post_shutdown(second)
 
 
 async def test_stale_button_after_someone_else_handled_the_item(harness):
