@@ -16,10 +16,10 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import AIORateLimiter, Application, CommandHandler, ContextTypes, MessageHandler, filters
 from telegram.request import BaseRequest
 
-from bot import services
+from bot import scheduler, services
 from bot.clock import Clock
 from bot.settings import Settings
-from handlers import cases, catalog, help, members, products, reports
+from handlers import cases, catalog, digest, help, members, products, reports
 from models import ledger
 from models import members as member_records
 from models.db import Database
@@ -28,7 +28,7 @@ from models.migrate import upgrade
 log = logging.getLogger(__name__)
 
 CONSOLE_TOKEN = "1:console-without-network"
-FEATURE_MODULES = (help, products, cases, reports, members)
+FEATURE_MODULES = (help, products, cases, reports, members, digest)
 SORRY = "Maaf, terjadi kesalahan saat memproses permintaan Anda. Silakan coba lagi sebentar lagi."
 
 
@@ -71,6 +71,8 @@ def register_handlers(application: Application) -> None:
     for module in FEATURE_MODULES:
         for name, callback in module.COMMANDS.items():
             application.add_handler(CommandHandler(name, callback, filters=new_messages))
+        for handler in getattr(module, "HANDLERS", ()):  # non-command updates (chat member, migration)
+            application.add_handler(handler)
     application.add_handler(MessageHandler(new_messages & (filters.TEXT | filters.COMMAND), help.unknown))
     application.add_error_handler(on_error)
 
@@ -98,6 +100,7 @@ async def set_command_menu(application: Application) -> None:
 async def _post_init(application: Application) -> None:
     await prepare_database(application)
     await set_command_menu(application)
+    await scheduler.start(application)
 
 
 async def _post_shutdown(application: Application) -> None:

@@ -25,6 +25,11 @@ COMMANDS: tuple[Command, ...] = (
     Command("selesai", Action.resolve_case, "Catat perkara selesai", "/selesai 3 [tanggal] [hasil]"),
     Command("iku", Action.read, "Capaian IKU saat ini", "/iku [tahun] [tw1-tw4]", in_groups=True),
     Command("daftar", Action.read, "Daftar yang masih terbuka", "/daftar [usulan|terbit|perkara]"),
+    Command("ringkasan", Action.read, "Ringkasan mingguan IKU saat ini", "/ringkasan", in_groups=True),
+    Command("jadwal", Action.read, "Jadwal ringkasan mingguan", "/jadwal", in_groups=True),
+    Command("langganan", Action.subscribe, "Kirim ringkasan mingguan ke grup ini", "/langganan senin 08:00",
+            in_groups=True),
+    Command("berhenti", Action.subscribe, "Hentikan ringkasan mingguan di grup ini", "/berhenti", in_groups=True),
     Command("anggota", Action.manage_members, "Kelola anggota", "/anggota tambah 123456789 staf bankum Nama"),
     Command("bantuan", None, "Petunjuk penggunaan", "/bantuan", in_groups=True),
 )
