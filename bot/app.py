@@ -13,10 +13,10 @@ import traceback
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats, Update
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import AIORateLimiter, Application, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 from telegram.request import BaseRequest
 
-from bot import scheduler, services
+from bot import scheduler, services, telegram_limits
 from bot.clock import Clock
 from bot.settings import Settings
 from handlers import cases, catalog, digest, help, members, products, reports
@@ -52,7 +52,7 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        builder = builder.rate_limiter(telegram_limits.rate_limiter(max_retries=3))
     application = builder.build()
 
     settings.ensure_data_dir()

@@ -258,7 +258,7 @@ async def test_429_during_fan_out_is_retried_after_retry_after(apps, monkeypatch
 
     api = FailingNth("sendMessage", 6, (429, "Too Many Requests: retry after 7", {"retry_after": 7}))
     bot = await apps.start(api=api, rate_limit=True)
-    groups = list(range(-1012, -1000))
+    groups = list(range(-1008, -1000))
     for chat in groups:
         await subscribe(bot, chat=chat)
     report = await at(bot, MONDAY_8)
