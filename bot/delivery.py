@@ -72,9 +72,8 @@ def retry_delay(attempts: int) -> timedelta:
     return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LAST_RETRY)
 
 
-async def deliver(application: Application, now: datetime, chat_ids: list[int] | None = None) -> Report:
-    """Send every digest owed at `now` (optionally only to `chat_ids`), retry failed ones, and settle
-    slots that can no longer be sent."""
+async def deliver(application: Application, now: datetime) -> Report:
+    """Send every digest owed at `now`, retry failed ones, and settle slots that can no longer be sent."""
     svc = services.of(application)
     settings, db, tz = svc.settings, svc.db, svc.settings.tz
     grace = timedelta(hours=settings.digest_grace_hours)
@@ -83,7 +82,7 @@ async def deliver(application: Application, now: datetime, chat_ids: list[int] |
     report = Report()
 
     async with db.session() as session:
-        subs = await digests.active(session, chat_ids)
+        subs = await digests.active(session)
     owed = {sub.chat_id: slot for sub in subs if (slot := digests.owed_slot(sub, now, tz)) is not None}
     rows, pending = await digests.open_and_owed(db, owed)
 
@@ -102,8 +101,6 @@ async def deliver(application: Application, now: datetime, chat_ids: list[int] |
     retries: list[DigestDelivery] = []
     subscribed = {sub.chat_id for sub in subs}
     for row in pending:
-        if chat_ids is not None and row.chat_id not in chat_ids:
-            continue
         if row.status == RETRY:
             if now - row.slot > grace:
                 await _give_up(db, row, RETRY, f"grace window over; last error: {row.error}", report)
@@ -126,7 +123,10 @@ async def deliver(application: Application, now: datetime, chat_ids: list[int] |
 
         async def one(job: tuple[int, datetime] | DigestDelivery) -> None:
             async with gate:
-                await fan_out.attempt(job)
+                try:
+                    await fan_out.attempt(job)
+                except Exception:  # the database failed even to record the failure: the claim's lease ends it
+                    log.exception("digest delivery %s could not be recorded", job)
 
         await asyncio.gather(*(one(job) for job in [*fresh, *retries]))
     if fresh or retries or report.skipped or report.failed:

@@ -104,11 +104,10 @@ async def sync_chat(application: Application, chat_id: int) -> None:
         unschedule(application, chat_id)
 
 
-async def deliver_due(application: Application, now: datetime | None = None,
-                      chat_ids: list[int] | None = None) -> Report:
+async def deliver_due(application: Application, now: datetime | None = None) -> Report:
     """One delivery pass at `now` (default: the clock), then the jobs follow what it changed."""
     now = now or services.of(application).clock.utcnow()
-    report = await delivery.deliver(application, now, chat_ids)
+    report = await delivery.deliver(application, now)
     for chat_id in report.deactivated:
         unschedule(application, chat_id)
     for old, new in report.migrated.items():

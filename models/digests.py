@@ -136,11 +136,9 @@ async def get(session: AsyncSession, chat_id: int) -> Subscription | None:
     return await session.get(Subscription, chat_id)
 
 
-async def active(session: AsyncSession, chat_ids: list[int] | None = None) -> list[Subscription]:
-    query = select(Subscription).where(col(Subscription.active).is_(True))
-    if chat_ids is not None:
-        query = query.where(col(Subscription.chat_id).in_(chat_ids))
-    return list((await session.exec(query.order_by(col(Subscription.chat_id)))).all())
+async def active(session: AsyncSession) -> list[Subscription]:
+    query = select(Subscription).where(col(Subscription.active).is_(True)).order_by(col(Subscription.chat_id))
+    return list((await session.exec(query)).all())
 
 
 async def subscribe(
@@ -162,9 +160,12 @@ async def subscribe(
                            minute=schedule.minute, active=True, created_by=actor_id, created_at=now, updated_at=now)
         session.add(sub)
     else:
+        # `updated_at` says since when the schedule is in force (see owed_slot): repeating /langganan
+        # with the same schedule must not cancel a slot that is owed but not yet sent.
+        if started or Schedule.of(sub) != schedule:
+            sub.updated_at = now
         sub.title = title[:MAX_TITLE] or sub.title
-        sub.weekday, sub.hour, sub.minute, sub.active, sub.updated_at = (
-            schedule.weekday, schedule.hour, schedule.minute, True, now)
+        sub.weekday, sub.hour, sub.minute, sub.active = schedule.weekday, schedule.hour, schedule.minute, True
     await session.flush()
     await audit.record(session, at=now, actor_id=actor_id, action="subscription.put", entity="subscription",
                        entity_id=chat_id, before=before, after=audit.snapshot(sub), update_id=update_id)

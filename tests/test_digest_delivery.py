@@ -388,3 +388,14 @@ def test_errors_are_classified_by_what_telegram_can_have_done():
     assert classify(caused(TimedOut(), httpx.ReadTimeout("x"))) == "uncertain"
     assert classify(caused(NetworkError("x"), httpx.RemoteProtocolError("x"))) == "uncertain"
     assert delivery.retry_delay(1) == timedelta(minutes=5) and delivery.retry_delay(10) == timedelta(hours=1)
+
+
+async def test_repeating_the_same_schedule_keeps_an_owed_slot(apps):
+    first = await apps.start()
+    await subscribe(first)
+    await apps.stop(first)
+    # Back at 09:00 after a night down; someone repeats /langganan before the catch-up has run.
+    restarted = await apps.start(at=MONDAY_8 + timedelta(hours=1))
+    assert "Jadwal ringkasan mingguan diubah" in await subscribe(restarted)
+    await scheduler.deliver_due(restarted.app)
+    assert digest_calls(restarted.api) == ONE_DIGEST
