@@ -117,15 +117,14 @@ def serve() -> None:
                 while times[start] <= moment - 1.0:
                     start += 1
                 busiest = max(busiest, end - start + 1)
-            counts = collections.Counter()
+            per_chat: dict[int, dict[str, int]] = collections.defaultdict(dict)
             for (chat_id, method), n in stats["per_chat"].items():
-                counts[chat_id] += n
+                per_chat[chat_id][method] = n
+            shapes = collections.Counter(json.dumps(methods, sort_keys=True) for methods in per_chat.values())
             self.finish({
                 "accepted": stats["accepted"], "rejected_429": stats["rejected_429"], "invalid": stats["invalid"],
                 "span": (times[-1] - times[0]) if len(times) > 1 else 0.0, "busiest_second": busiest,
-                "chats": len(counts), "per_chat_methods": sorted(collections.Counter(
-                    tuple(sorted((m, n) for (c, m), n in stats["per_chat"].items() if c == chat_id))
-                    for chat_id in counts).items()).__repr__(),
+                "chats": len(per_chat), "messages_per_chat": dict(shapes),
             })
 
     logging.getLogger("tornado.access").setLevel(logging.ERROR)

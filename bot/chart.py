@@ -44,7 +44,7 @@ def render_png(figures: Sequence[Figure], title: str, subtitle: str) -> bytes:
     values = [float(f.percent) if f.percent is not None else 0.0 for f in figures]
     ax.barh(rows, [100] * len(rows), color=TRACK, height=0.62)
     ax.barh(rows, values, color=[COLORS.get(f.indicator.code, "#555555") for f in figures], height=0.62)
-    for row, figure, value in zip(rows, figures, values):
+    for row, figure, value in zip(rows, figures, values, strict=True):
         label = replies.ratio(figure)
         if value >= 55:
             ax.text(value - 1.5, row, label, va="center", ha="right", color="white", fontsize=15, fontweight="bold")

@@ -72,19 +72,22 @@ def test_slots_in_a_zone_without_and_a_zone_with_daylight_saving():
     monday_8 = Schedule(0, 8, 0)
     for zone, before, after in ((JAKARTA, 1, 1), (BERLIN, 7, 6)):  # UTC hour before / after 29 March 2026
         cron = CronTrigger(day_of_week="mon", hour=8, minute=0, timezone=zone)
-        for day, utc_hour in ((datetime(2026, 3, 17, tzinfo=zone), before), (datetime(2026, 3, 24, tzinfo=zone), after)):
+        for day, utc_hour in ((datetime(2026, 3, 17, tzinfo=zone), before),
+                              (datetime(2026, 3, 24, tzinfo=zone), after)):
             slot = digests.next_slot(monday_8, day, zone)
             assert slot.astimezone(zone).hour == 8 and slot.hour == utc_hour
             assert slot == cron.get_next_fire_time(None, day)
             assert digests.last_slot(monday_8, slot, zone) == slot
-            assert digests.last_slot(monday_8, slot - timedelta(seconds=1), zone) == slot - timedelta(days=7, hours=utc_hour - before)
+            week_before = slot - timedelta(days=7, hours=utc_hour - before)
+            assert digests.last_slot(monday_8, slot - timedelta(seconds=1), zone) == week_before
 
     # 02:30 on the Sunday clocks go forward does not exist: the slot is 03:30 CEST, where the cron job fires.
     sunday_0230 = Schedule(6, 2, 30)
     cron = CronTrigger(day_of_week="sun", hour=2, minute=30, timezone=BERLIN)
     spring = datetime(2026, 3, 27, tzinfo=BERLIN)
     # (in UTC: Python never calls a wall time inside a DST gap equal to a moment in another zone)
-    assert digests.next_slot(sunday_0230, spring, BERLIN) == cron.get_next_fire_time(None, spring).astimezone(timezone.utc)
+    fire = cron.get_next_fire_time(None, spring).astimezone(timezone.utc)
+    assert digests.next_slot(sunday_0230, spring, BERLIN) == fire
     assert digests.next_slot(sunday_0230, spring, BERLIN) == datetime(2026, 3, 29, 1, 30, tzinfo=timezone.utc)
     # 02:30 on the Sunday clocks go back happens twice: the slot is the first; the cron job fires at both.
     autumn = datetime(2026, 10, 23, tzinfo=BERLIN)
@@ -210,7 +213,8 @@ async def test_digest_stays_within_telegram_limits_and_escapes_everything(harnes
         assert "dicatat" in await harness.say(f"/usul perwali {day} {title} {n}")
         if n <= 20:
             assert "dicatat" in await harness.say(f"/tetapkan {n} {n} {day}")
-        assert "dicatat" in await harness.say(f"/perkara {n}/Pdt.G/2026/PN Prb 2026-01-{n % 28 + 1:02d} <x> & {'y' * 300}")
+        started = f"2026-01-{n % 28 + 1:02d}"
+        assert "dicatat" in await harness.say(f"/perkara {n}/Pdt.G/2026/PN Prb {started} <x> & {'y' * 300}")
     await subscribe(harness)
     await at(harness, MONDAY_8)
     [text] = digest_texts(harness.api)  # RecordingBotApi checked HTML and length as Telegram would
@@ -399,3 +403,13 @@ async def test_repeating_the_same_schedule_keeps_an_owed_slot(apps):
     assert "Jadwal ringkasan mingguan diubah" in await subscribe(restarted)
     await scheduler.deliver_due(restarted.app)
     assert digest_calls(restarted.api) == ONE_DIGEST
+
+
+async def test_the_chart_is_rendered_and_uploaded_once_per_pass(harness):
+    for chat in (-1001, -1002, -1003):
+        await subscribe(harness, chat=chat)
+    await at(harness, MONDAY_8)
+    photos = [c for c in harness.api.calls if c.method == "sendPhoto"]
+    assert len(photos) == 3
+    assert [bool(c.files) for c in photos] == [True, False, False]
+    assert photos[1].params["photo"] == photos[2].params["photo"] == "photo"  # Telegram's file id
