@@ -27,6 +27,8 @@ from tests.digest_support import (
     GROUP, Apps, deliveries, digest_calls, digest_texts, job_ids, subscribe, subscription,
 )
 
+# python-telegram-bot warns about its own RetryAfter.retry_after type change when it builds one.
+pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning")
 BERLIN = ZoneInfo("Europe/Berlin")  # has daylight saving time
 MONDAY_8 = datetime(2026, 11, 30, 8, 0, tzinfo=JAKARTA)
 ONE_DIGEST = [("sendMessage", GROUP), ("sendPhoto", GROUP)]
