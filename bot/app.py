@@ -12,22 +12,14 @@ import traceback
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import (
-    AIORateLimiter,
-    Application,
-    CommandHandler,
-    ContextTypes,
-    MessageHandler,
-    TypeHandler,
-    filters,
-)
+from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, TypeHandler, filters
 from telegram.request import BaseRequest
 
-from bot import menus, services
+from bot import menus, scheduler, services, telegram_limits
 from bot.clock import Clock
 from bot.persistence import DatabasePersistence
 from bot.settings import Settings
-from handlers import cases, corrections, dialog, help, members, products, reports
+from handlers import cases, corrections, dialog, digest, help, members, products, reports
 from models import ledger
 from models import members as member_records
 from models.db import Database
@@ -36,7 +28,7 @@ from models.migrate import upgrade
 log = logging.getLogger(__name__)
 
 CONSOLE_TOKEN = "1:console-without-network"
-FEATURE_MODULES = (help, products, cases, reports, members, corrections)
+FEATURE_MODULES = (help, products, cases, reports, members, corrections, digest)
 LAST_GROUP = 99
 # After a failure the write may or may not stand, so the user is told to check before sending it again.
 SORRY = ("Maaf, terjadi kesalahan saat memproses permintaan Anda. Sebelum mengirim ulang, periksa dengan "
@@ -68,7 +60,7 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        builder = builder.rate_limiter(telegram_limits.rate_limiter(max_retries=3))
     application = builder.build()
 
     application.bot_data[services.KEY] = services.Services(settings=settings, db=db, clock=clock or Clock(settings.tz))
@@ -83,6 +75,8 @@ def register_handlers(application: Application) -> None:
     for module in FEATURE_MODULES:
         for name, callback in module.COMMANDS.items():
             application.add_handler(CommandHandler(name, callback, filters=new_messages))
+        for handler in getattr(module, "HANDLERS", ()):  # non-command updates (chat member, migration)
+            application.add_handler(handler)
     for handler in dialog.late_handlers():
         application.add_handler(handler)
     application.add_handler(MessageHandler(new_messages & (filters.TEXT | filters.COMMAND), help.unknown))
@@ -114,6 +108,7 @@ async def set_command_menu(application: Application) -> None:
 async def _post_init(application: Application) -> None:
     await prepare_database(application)
     await set_command_menu(application)
+    await scheduler.start(application)
 
 
 async def _post_shutdown(application: Application) -> None:

@@ -78,6 +78,32 @@ def cmd_db(settings: Settings, args) -> int:
     return 0
 
 
+def cmd_digest(settings: Settings, args) -> int:
+    from pathlib import Path
+
+    from telegram.error import TelegramError
+
+    from bot import digest_cli
+    from bot.console import plain
+
+    configure_logging("WARNING" if args.chat is None and settings.log_level.upper() == "INFO" else settings.log_level)
+    if args.chat is None:
+        text = asyncio.run(digest_cli.preview(settings, Path(args.out)))
+        print(text if args.html else plain(text))
+        print(f"\n[chart written to {args.out}]", file=sys.stderr)
+        return 0
+    if not settings.token:
+        print("iku-bot: TELEGRAM_BOT_TOKEN is not set; `iku-bot digest --preview` works without one.", file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(digest_cli.send(settings, args.chat))
+    except TelegramError as exc:
+        print(f"iku-bot: the digest was not sent to {args.chat}: {exc}", file=sys.stderr)
+        return 1
+    print(f"digest sent to {args.chat}")
+    return 0
+
+
 def cmd_has_token(settings: Settings, _args) -> int:
     return 0 if settings.token else 1
 
@@ -91,10 +117,17 @@ def main(argv: list[str] | None = None) -> int:
     db = sub.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade", "current"])
     sub.add_parser("has-token", help="exit 0 when a bot token is configured")
+    digest = sub.add_parser("digest", help="the weekly digest: preview it, or send it to a chat now")
+    target = digest.add_mutually_exclusive_group(required=True)
+    target.add_argument("--preview", action="store_true", help="print the digest text and write the chart")
+    target.add_argument("--chat", type=int, help="send the digest to this chat id now")
+    digest.add_argument("--out", default="digest-chart.png", help="where --preview writes the chart PNG")
+    digest.add_argument("--html", action="store_true", help="with --preview: print the HTML as sent")
     args = parser.parse_args(argv)
 
     settings = _settings()
-    commands = {"run": cmd_run, None: cmd_run, "console": cmd_console, "db": cmd_db, "has-token": cmd_has_token}
+    commands = {"run": cmd_run, None: cmd_run, "console": cmd_console, "db": cmd_db, "has-token": cmd_has_token,
+                "digest": cmd_digest}
     try:
         return commands[args.command](settings, args)
     except KeyboardInterrupt:

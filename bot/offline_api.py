@@ -34,6 +34,9 @@ class ApiCall:
 
 
 class OfflineBotApi(BaseRequest):
+    # The console must not deliver the groups' weekly digests (see bot.scheduler.delivers).
+    delivers_digests = False
+
     def __init__(self, on_call: Callable[[ApiCall], None] | None = None) -> None:
         self.calls: list[ApiCall] = []
         self.on_call = on_call
@@ -61,6 +64,7 @@ class OfflineBotApi(BaseRequest):
         if request_data and request_data.contains_files:
             for key, value in (request_data.multipart_data or {}).items():
                 files[key] = value[1] if isinstance(value, tuple) else value
+                params.setdefault(key, f"attach://{key}")  # Telegram sees the upload as that parameter
         queued = self.failures.get(name)
         if queued:
             status, description, extra = queued.pop(0)

@@ -29,6 +29,12 @@ COMMANDS: tuple[Command, ...] = (
     Command("urungkan", Action.correct, "Urungkan catatan terakhir Anda", "/urungkan"),
     Command("riwayat", Action.read, "Riwayat perubahan suatu catatan", "/riwayat produk 12"),
     Command("batal", Action.read, "Batalkan dialog yang sedang berjalan", "/batal"),
+    Command("ringkasan", Action.read, "Ringkasan mingguan IKU saat ini", "/ringkasan", in_groups=True),
+    # /jadwal works in groups too; the group menu lists only the five commands groups need most.
+    Command("jadwal", Action.read, "Jadwal ringkasan mingguan", "/jadwal"),
+    Command("langganan", Action.subscribe, "Kirim ringkasan mingguan ke grup ini", "/langganan senin 08:00",
+            in_groups=True),
+    Command("berhenti", Action.subscribe, "Hentikan ringkasan mingguan di grup ini", "/berhenti", in_groups=True),
     Command("anggota", Action.manage_members, "Kelola anggota", "/anggota tambah 123456789 staf bankum Nama"),
     Command("bantuan", None, "Petunjuk penggunaan", "/bantuan", in_groups=True),
 )

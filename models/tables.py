@@ -140,7 +140,7 @@ class DigestDelivery(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     chat_id: int = Field(sa_type=BigInteger, index=True)
     slot: datetime = _utc()
-    status: str = Field(max_length=16)  # claimed | sent | failed | skipped
+    status: str = Field(max_length=16)  # claimed | sent | retry | failed | skipped (models/digests.py)
     claimed_by: str = Field(default="", max_length=64)
     claimed_at: datetime = _utc()
     attempts: int = 0

@@ -101,6 +101,8 @@ def check_call(method: str, params: dict[str, Any]) -> None:
 class RecordingBotApi(OfflineBotApi):
     """The offline Bot API, checking every call the bot makes as Telegram would."""
 
+    delivers_digests = True  # tests drive the digest scheduler through it
+
     def __init__(self) -> None:
         super().__init__(on_call=self._check)
 

@@ -1,0 +1,47 @@
+"""`iku-bot digest`: what an operator uses to look at the digest, or to send it now outside its schedule."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from telegram.request import BaseRequest
+
+from bot import delivery, services
+from bot import digest as content
+from bot.clock import Clock
+from bot.settings import Settings
+from models import digests
+from models.db import Database
+from models.migrate import upgrade
+
+
+async def preview(settings: Settings, out: Path) -> str:
+    """The digest's HTML as of now; the chart is written to `out`. Nothing is sent or recorded."""
+    settings.ensure_data_dir()
+    await asyncio.to_thread(upgrade, settings.async_database_url)
+    db = Database(settings.async_database_url)
+    try:
+        data = await content.collect(db, Clock(settings.tz).today(), settings.tz, settings.digest_stale_days)
+    finally:
+        await db.dispose()
+    out.write_bytes(await content.chart_png(data))
+    return content.render(data)
+
+
+async def send(settings: Settings, chat_id: int, request: BaseRequest | None = None) -> None:
+    """Send the digest to one chat now. Not a scheduled slot: nothing is claimed, and the group's
+    "change since last digest" baseline stays the last scheduled one."""
+    from bot.app import build_application, prepare_database
+
+    application = build_application(settings, request=request)
+    svc = services.of(application)
+    try:
+        async with application:
+            await prepare_database(application)
+            data = await content.collect(svc.db, svc.clock.today(), settings.tz, settings.digest_stale_days)
+            async with svc.db.session() as session:
+                baseline = (await digests.baselines(session, [chat_id])).get(chat_id)
+            await delivery.send_now(application.bot, chat_id, data, baseline)
+    finally:
+        await svc.db.dispose()

@@ -1,0 +1,139 @@
+"""/langganan, /berhenti, /jadwal, /ringkasan, and the group events that concern subscriptions: the bot
+removed from a group, a group upgraded to a supergroup."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Chat, ChatMember, Update
+from telegram.ext import ChatMemberHandler, ContextTypes, MessageHandler, filters
+
+from bot import delivery, scheduler, services
+from bot import digest as content
+from handlers.common import answer_error, now, refusal, requires, send, write
+from models import digests, members
+from models.errors import InputError
+from models.permissions import Action, allowed
+from models.tables import Member
+
+log = logging.getLogger(__name__)
+GROUPS = (Chat.GROUP, Chat.SUPERGROUP)
+
+
+def _group_only(update: Update) -> Chat:
+    chat = update.effective_chat
+    if chat is None or chat.type not in GROUPS:
+        raise InputError("Perintah ini digunakan di grup yang akan menerima ringkasan mingguan. "
+                         "Tambahkan bot ke grup, lalu kirim perintahnya di sana.", digests.EXAMPLE_SUBSCRIBE)
+    return chat
+
+
+@requires(Action.subscribe)
+async def langganan(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> None:
+    """/langganan [hari] [HH:MM]"""
+    try:
+        chat = _group_only(update)
+        schedule = digests.parse_schedule(list(context.args or []))
+    except InputError as exc:
+        await answer_error(update, exc)
+        return
+    svc = services.of(context)
+
+    async def work(session) -> str:
+        sub, started = await digests.subscribe(
+            session, chat_id=chat.id, title=chat.title or "", schedule=schedule, actor_id=member.user_id,
+            now=now(context), update_id=update.update_id,
+        )
+        return content.subscribed(sub, started, svc.settings.tz, now(context))
+
+    await write(update, context, work)
+    await scheduler.sync_chat(context.application, chat.id)
+
+
+@requires(Action.subscribe)
+async def berhenti(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> None:
+    """/berhenti"""
+    try:
+        chat = _group_only(update)
+    except InputError as exc:
+        await answer_error(update, exc)
+        return
+
+    async def work(session) -> str:
+        await digests.unsubscribe(session, chat_id=chat.id, actor_id=member.user_id, now=now(context),
+                                  update_id=update.update_id)
+        return content.stopped()
+
+    await write(update, context, work)
+    await scheduler.sync_chat(context.application, chat.id)
+
+
+@requires(Action.read)
+async def jadwal(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> None:
+    """/jadwal: this group's schedule; in a private chat, every group's."""
+    svc = services.of(context)
+    chat = update.effective_chat
+    async with svc.db.session() as session:
+        if chat is not None and chat.type in GROUPS:
+            text = content.schedule_of_group(await digests.get(session, chat.id), svc.settings.tz, now(context))
+        else:
+            text = content.schedules(await digests.active(session), svc.settings.tz, now(context))
+    await send(update, text)
+
+
+async def ringkasan(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/ringkasan: the digest now, for members anywhere and for anyone in a subscribed group."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return
+    svc = services.of(context)
+    async with svc.db.session() as session:
+        member = await members.get(session, user.id)
+        sub = await digests.get(session, chat.id) if chat.type in GROUPS else None
+        baseline = (await digests.baselines(session, [chat.id])).get(chat.id)
+    if not (allowed(member, Action.read) or (sub is not None and sub.active)):
+        await send(update, refusal(user.id, member))
+        return
+    today = svc.clock.today()
+    data = await content.collect(svc.db, today, svc.settings.tz, svc.settings.digest_stale_days)
+    await delivery.send_now(context.bot, chat.id, data, baseline)
+
+
+async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The bot left or was removed from a group: its digest stops."""
+    change = update.my_chat_member
+    if change is None or change.new_chat_member.status not in (ChatMember.LEFT, ChatMember.BANNED):
+        return
+    async with services.of(context).db.session() as session:
+        stopped = await digests.deactivate(session, chat_id=change.chat.id, actor_id=change.from_user.id,
+                                           now=now(context), reason="subscription.removed")
+    if stopped is not None:
+        log.info("bot removed from chat %s by %s; weekly digest stopped", change.chat.id, change.from_user.id)
+    scheduler.unschedule(context.application, change.chat.id)
+
+
+async def migration(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A group became a supergroup: Telegram tells both chats; the subscription follows the new id."""
+    message = update.effective_message
+    if message is None:
+        return
+    if message.migrate_to_chat_id:
+        old, new = message.chat.id, message.migrate_to_chat_id
+    elif message.migrate_from_chat_id:
+        old, new = message.migrate_from_chat_id, message.chat.id
+    else:
+        return
+    actor = message.from_user.id if message.from_user else context.bot.id
+    async with services.of(context).db.session() as session:
+        moved = await digests.migrate(session, old=old, new=new, actor_id=actor, now=now(context))
+    if moved:
+        log.info("chat %s became supergroup %s; weekly digest subscription moved", old, new)
+        scheduler.unschedule(context.application, old)
+        await scheduler.sync_chat(context.application, new)
+
+
+COMMANDS = {"langganan": langganan, "berhenti": berhenti, "jadwal": jadwal, "ringkasan": ringkasan}
+HANDLERS = (
+    ChatMemberHandler(membership, ChatMemberHandler.MY_CHAT_MEMBER),
+    MessageHandler(filters.StatusUpdate.MIGRATE, migration),
+)
