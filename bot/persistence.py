@@ -11,12 +11,10 @@ from collections import defaultdict
 from copy import deepcopy
 from typing import Any
 
-from sqlalchemy import delete
-from sqlmodel import select
 from telegram.ext import BasePersistence, PersistenceInput
 
+from models import stored_state
 from models.db import Database
-from models.tables import PersistenceEntry
 
 CONVERSATION = "conversation"
 USER_DATA = "user_data"
@@ -30,29 +28,10 @@ class DatabasePersistence(BasePersistence):
         )
         self.db = db
 
-    async def _rows(self, kind: str) -> list[PersistenceEntry]:
-        async with self.db.session() as session:
-            result = await session.exec(select(PersistenceEntry).where(PersistenceEntry.kind == kind))
-            return list(result.all())
-
-    async def _put(self, kind: str, key: str, value: Any) -> None:
-        async with self.db.session() as session:
-            row = await session.get(PersistenceEntry, (kind, key))
-            if value is None:
-                if row is not None:
-                    await session.delete(row)
-            elif row is None:
-                session.add(PersistenceEntry(kind=kind, key=key, value=value))
-            else:
-                row.value = value
-
     # conversations: key "<name>" -> {"[chat, user]": state}
     async def get_conversations(self, name: str) -> dict:
-        rows = await self._rows(CONVERSATION)
-        for row in rows:
-            if row.key == name:
-                return {tuple(json.loads(k)): v for k, v in (row.value or {}).items()}
-        return {}
+        stored = (await stored_state.load(self.db, CONVERSATION)).get(name) or {}
+        return {tuple(json.loads(k)): v for k, v in stored.items()}
 
     async def update_conversation(self, name: str, key: tuple, new_state: object | None) -> None:
         current = await self.get_conversations(name)
@@ -60,19 +39,19 @@ class DatabasePersistence(BasePersistence):
             current.pop(key, None)
         else:
             current[key] = new_state
-        await self._put(CONVERSATION, name, {json.dumps(list(k)): v for k, v in current.items()})
+        await stored_state.put(self.db, CONVERSATION, name, {json.dumps(list(k)): v for k, v in current.items()})
 
     async def get_user_data(self) -> dict[int, dict[Any, Any]]:
         data: dict[int, dict[Any, Any]] = defaultdict(dict)
-        for row in await self._rows(USER_DATA):
-            data[int(row.key)] = deepcopy(row.value or {})
+        for key, value in (await stored_state.load(self.db, USER_DATA)).items():
+            data[int(key)] = deepcopy(value or {})
         return data
 
     async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
-        await self._put(USER_DATA, str(user_id), data or None)
+        await stored_state.put(self.db, USER_DATA, str(user_id), data or None)
 
     async def drop_user_data(self, user_id: int) -> None:
-        await self._put(USER_DATA, str(user_id), None)
+        await stored_state.put(self.db, USER_DATA, str(user_id), None)
 
     async def refresh_user_data(self, user_id: int, user_data: dict[Any, Any]) -> None:
         return None
@@ -108,7 +87,3 @@ class DatabasePersistence(BasePersistence):
     async def flush(self) -> None:
         return None
 
-
-async def forget_all(db: Database) -> None:
-    async with db.session() as session:
-        await session.exec(delete(PersistenceEntry))

@@ -1,0 +1,30 @@
+"""Rows of python-telegram-bot state (dialogues in progress) in the project's database, as JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import select
+
+from models.db import Database
+from models.tables import PersistenceEntry
+
+
+async def load(db: Database, kind: str) -> dict[str, Any]:
+    async with db.session() as session:
+        rows = await session.exec(select(PersistenceEntry).where(PersistenceEntry.kind == kind))
+        return {row.key: row.value for row in rows.all()}
+
+
+async def put(db: Database, kind: str, key: str, value: Any) -> None:
+    """Store `value` under (kind, key); None removes the row."""
+    async with db.session() as session:
+        row = await session.get(PersistenceEntry, (kind, key))
+        if value is None:
+            if row is not None:
+                await session.delete(row)
+        elif row is None:
+            session.add(PersistenceEntry(kind=kind, key=key, value=value))
+        else:
+            row.value = value
+
