@@ -58,7 +58,8 @@ def backend(request) -> str:
 
 
 @pytest.fixture(scope="session")
-def pg_template() -> str:
+def pg_database() -> str:
+    """The migrated PostgreSQL database the tests share, one after the other, emptied after each."""
     databases.drop_leftovers()
     name = databases.new_name()
     upgrade(databases.create(name))
@@ -68,15 +69,15 @@ def pg_template() -> str:
 
 @pytest.fixture
 def db_url(request, backend, tmp_path, migrated_template) -> str:
-    """A migrated, empty database of the current backend, private to the test."""
+    """A migrated, empty database of the current backend, for this test alone."""
     if backend == "sqlite":
         path = tmp_path / "iku.db"
         shutil.copy(migrated_template, path)
         yield f"sqlite+aiosqlite:///{path}"
         return
-    name = databases.new_name()
-    yield databases.create(name, template=request.getfixturevalue("pg_template"))
-    databases.drop(name)
+    name = request.getfixturevalue("pg_database")
+    yield databases.url_for(name)
+    databases.empty(name)
 
 
 @pytest.fixture

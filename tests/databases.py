@@ -1,6 +1,7 @@
 """Throw-away databases for tests: SQLite files, and PostgreSQL databases on the server named by
-TEST_DATABASE_URL. A PostgreSQL test database is a copy of a migrated template (`CREATE DATABASE ...
-TEMPLATE ...` copies files, far faster than running the migrations per test) and is dropped afterwards.
+TEST_DATABASE_URL. The PostgreSQL database for a test is a migrated database emptied after every test
+(TRUNCATE takes ~40 ms where CREATE DATABASE takes ~300 ms); databases without a schema are created per
+test and dropped afterwards.
 
 Names carry the pid of the pytest process, so concurrent runs on one server never collide and databases
 left behind by a killed run are recognised and dropped by the next one.
@@ -58,6 +59,19 @@ def drop(name: str) -> None:
     with _admin() as conn:
         # FORCE: a test that failed half-way may still hold a connection.
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def empty(name: str) -> None:
+    """Back to the state of a freshly migrated database, in a fraction of CREATE DATABASE's time: every table
+    emptied, ids restarting at 1, the schema (and its Alembic revision) kept."""
+    with psycopg.connect(_conninfo(name), autocommit=True) as conn:
+        # A connection a test leaked (or a killed bot's) would block TRUNCATE.
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                     "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        tables = [row[0] for row in conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")]
+        if tables:
+            conn.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
 
 
 def drop_leftovers() -> None:
