@@ -11,12 +11,13 @@ import traceback
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.error import Forbidden, TelegramError
+from telegram.error import Forbidden, NetworkError, TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, TypeHandler, filters
 from telegram.request import BaseRequest
 
-from bot import menus, scheduler, services, telegram_limits
+from bot import menus, scheduler, services, telegram_limits, updatelog
 from bot.clock import Clock
+from bot.intake import HandledQueue, IkuApplication
 from bot.persistence import DatabasePersistence
 from bot.settings import Settings
 from handlers import cases, corrections, dialog, digest, help, members, products, reports
@@ -50,6 +51,8 @@ def build_application(
     db = Database(settings.async_database_url)
     builder = (
         Application.builder()
+        .application_class(IkuApplication)
+        .update_queue(HandledQueue())
         .token(token)
         .base_url(f"{root}/bot")
         .base_file_url(f"{root}/file/bot")
@@ -118,8 +121,12 @@ async def _post_shutdown(application: Application) -> None:
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the failure for operators; tell the user something short, never a traceback."""
     error = context.error
+    updatelog.note(updatelog.ERROR)
     if isinstance(error, Forbidden):
         log.info("blocked by a chat: %s", error)
+        return
+    if update is None and isinstance(error, NetworkError):  # fetching updates failed; polling retries by itself
+        log.warning("fetching updates failed, retrying: %s", error)
         return
     log.error("error while handling an update: %s", "".join(
         traceback.format_exception(type(error), error, error.__traceback__)) if error else "unknown")

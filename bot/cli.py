@@ -5,7 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import sqlite3
 import sys
+from collections.abc import Iterable
+from contextlib import closing
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -25,12 +29,18 @@ def _settings() -> Settings:
         raise SystemExit(2) from None
 
 
-def configure_logging(level: str) -> None:
+def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
+    from bot.runner import RedactSecrets
+
     logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    redact = RedactSecrets(secrets)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redact)
     # httpx logs every request URL, and the URL holds the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def cmd_run(settings: Settings, _args) -> int:
@@ -38,16 +48,14 @@ def cmd_run(settings: Settings, _args) -> int:
         print("iku-bot: TELEGRAM_BOT_TOKEN is not set (put it in .env or the environment); "
               "`iku-bot console` runs without one.", file=sys.stderr)
         return 2
-    from telegram import Update
+    from bot import runner
 
-    from bot.app import build_application
-
-    configure_logging(settings.log_level)
-    application = build_application(settings)
-    log.info("starting in polling mode against %s", settings.telegram_api_url)
-    # Updates sent while the bot was down are processed, not dropped.
-    application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
-    return 0
+    if settings.bot_mode == "webhook" and (problems := runner.webhook_problems(settings)):
+        for problem in problems:
+            print(f"iku-bot: BOT_MODE=webhook but {problem}.", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level, runner.secrets_of(settings))
+    return runner.run(settings)
 
 
 def cmd_console(settings: Settings, args) -> int:
@@ -104,6 +112,36 @@ def cmd_digest(settings: Settings, args) -> int:
     return 0
 
 
+def cmd_backup(settings: Settings, args) -> int:
+    """A consistent copy of the SQLite database, safe while the bot runs (SQLite's online backup API)."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.async_database_url)
+    if not url.drivername.startswith("sqlite"):
+        print("iku-bot: DATABASE_URL is a PostgreSQL database; back it up with pg_dump, for example\n"
+              f"  pg_dump --format=custom --file={args.file} '{url.set(drivername='postgresql')}'",
+              file=sys.stderr)
+        return 2
+    source = Path(url.database or "")
+    if not url.database or url.database == ":memory:" or not source.is_file():
+        print(f"iku-bot: no SQLite database at {source}", file=sys.stderr)
+        return 2
+    target = Path(args.file)
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    with closing(sqlite3.connect(source, timeout=30)) as src, closing(sqlite3.connect(partial)) as dst:
+        src.backup(dst)  # all pages in one step: one snapshot, even while the bot writes
+        dst.execute("PRAGMA journal_mode=DELETE")  # a single self-contained file
+        ok = dst.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    if not ok:
+        partial.unlink(missing_ok=True)
+        print("iku-bot: the copy failed its integrity check; nothing written", file=sys.stderr)
+        return 1
+    partial.replace(target)
+    print(f"backup of {source} written to {target} ({target.stat().st_size} bytes)")
+    return 0
+
+
 def cmd_has_token(settings: Settings, _args) -> int:
     return 0 if settings.token else 1
 
@@ -116,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     console.add_argument("--as", dest="as_user", type=int, help="Telegram user id to act as (default: first admin)")
     db = sub.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade", "current"])
+    backup = sub.add_parser("backup", help="copy the SQLite database to FILE, safely while the bot runs")
+    backup.add_argument("file", help="where to write the copy")
     sub.add_parser("has-token", help="exit 0 when a bot token is configured")
     digest = sub.add_parser("digest", help="the weekly digest: preview it, or send it to a chat now")
     target = digest.add_mutually_exclusive_group(required=True)
@@ -126,8 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     settings = _settings()
-    commands = {"run": cmd_run, None: cmd_run, "console": cmd_console, "db": cmd_db, "has-token": cmd_has_token,
-                "digest": cmd_digest}
+    commands = {"run": cmd_run, None: cmd_run, "console": cmd_console, "db": cmd_db, "backup": cmd_backup,
+                "has-token": cmd_has_token, "digest": cmd_digest}
     try:
         return commands[args.command](settings, args)
     except KeyboardInterrupt:

@@ -10,6 +10,7 @@ from html import escape
 
 from babel.numbers import format_decimal
 
+from bot import updatelog
 from bot.telegram_limits import MAX_MESSAGE_CHARS, join_within_limit, shorten, tg_len
 from models.errors import InputError
 from models.indicators import Figure, Period
@@ -43,6 +44,8 @@ MAX_ERROR_CHARS = 1000
 
 
 def error(exc: InputError) -> str:
+    """The answer to bad input (the update's log line says `invalid`)."""
+    updatelog.note(updatelog.INVALID)
     # Errors quote the user's input, which may be as long as a whole message: quote only its start.
     message = _QUOTED.sub(lambda m: f"«{shorten(m.group(1), MAX_QUOTED_CHARS)}»", exc.message)
     text = f"⚠️ {escape(shorten(message, MAX_ERROR_CHARS))}"

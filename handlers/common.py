@@ -12,7 +12,7 @@ from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
-from bot import replies, services
+from bot import replies, services, updatelog
 from models import ledger, members
 from models.errors import InputError
 from models.permissions import Action, allowed
@@ -34,6 +34,8 @@ async def send(update: Update, text: str, **kwargs) -> None:
 
 
 def refusal(user_id: int, member: Member | None) -> str:
+    """The answer to someone who may not do what they asked (the update's log line says `refused`)."""
+    updatelog.note(updatelog.REFUSED)
     if member is None:
         return (
             "Maaf, Anda belum terdaftar sebagai anggota bot ini.\n"
@@ -80,6 +82,7 @@ async def apply(
     """
     svc = services.of(context)
     outcome = await ledger.apply_once(svc.db, update.update_id, svc.clock.utcnow(), work)
+    updatelog.note(updatelog.DUPLICATE if outcome.duplicate else updatelog.APPLIED)
     if outcome.duplicate and outcome.replied:
         log.info("update %s was applied before; not applied again", update.update_id)
         return
@@ -96,6 +99,7 @@ async def already_applied(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     seen = await ledger.lookup(svc.db, update.update_id)
     if seen is None:
         return False
+    updatelog.note(updatelog.DUPLICATE)
     if not seen.replied:
         await send(update, seen.reply)
         await ledger.mark_replied(svc.db, update.update_id)

@@ -100,10 +100,11 @@ async def enact(
     before = audit.snapshot(product)
     product.enacted_on, product.number, product.number_year = enacted_on, number, enacted_on.year
     product.updated_at = now
+    kind = product.kind  # a failed flush expires the row: read nothing from it afterwards
     try:
         await session.flush()
     except IntegrityError as exc:  # a concurrent enactment took the number first
-        raise _number_taken(product.kind, number, enacted_on.year) from exc
+        raise _number_taken(kind, number, enacted_on.year) from exc
     await audit.record(session, at=now, actor_id=actor_id, action="product.enact", entity="product",
                        entity_id=product.id, before=before, after=audit.snapshot(product), update_id=update_id)
     return product

@@ -6,6 +6,7 @@ parameters, HTML that Telegram's parser accepts, texts within 4096 characters, c
 from __future__ import annotations
 
 import json
+import os
 import re
 from functools import lru_cache
 from html.parser import HTMLParser
@@ -14,7 +15,22 @@ from typing import Any
 
 from bot.offline_api import ApiCall, OfflineBotApi
 
-SPEC_PATH = Path(__file__).resolve().parents[1].parent / "shared" / "telegram-bot-api" / "api.min.json"
+SPEC_RELATIVE = Path("shared") / "telegram-bot-api" / "api.min.json"
+
+
+def _spec_path() -> Path:
+    """BOT_API_SPEC if set, else shared/telegram-bot-api/api.min.json beside the repository or any folder
+    above it (CI checks out shared/ next to the clone)."""
+    configured = os.environ.get("BOT_API_SPEC")
+    if configured:
+        return Path(configured)
+    repo = Path(__file__).resolve().parents[1]
+    for folder in (repo, *repo.parents):
+        if (folder / SPEC_RELATIVE).is_file():
+            return folder / SPEC_RELATIVE
+    raise FileNotFoundError(
+        f"Bot API description not found: put {SPEC_RELATIVE} beside the repository or set BOT_API_SPEC"
+    )
 ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a", "code",
                 "pre", "blockquote", "tg-emoji", "tg-time"}
 _ENTITY = re.compile(r"&(?!(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);)")
@@ -26,7 +42,7 @@ class BotApiViolation(AssertionError):
 
 @lru_cache(maxsize=1)
 def spec() -> dict[str, Any]:
-    return json.loads(SPEC_PATH.read_text())
+    return json.loads(_spec_path().read_text())
 
 
 class _TelegramHtml(HTMLParser):

@@ -1,4 +1,5 @@
-"""Fixtures: a migrated SQLite file per test, the real Application with a recording Bot API, a fixed clock."""
+"""Fixtures: a migrated database per test (SQLite always; PostgreSQL too when TEST_DATABASE_URL is set), the
+real Application with a recording Bot API, a fixed clock."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from bot.app import build_application
 from bot.clock import Clock
 from bot.settings import Settings
 from models.migrate import upgrade
+from tests import databases
 from tests.botapi import RecordingBotApi, visible_text
 
 ADMIN = 1001
@@ -30,11 +32,63 @@ def migrated_template(tmp_path_factory) -> Path:
     return path
 
 
+def pytest_report_header(config) -> str:
+    if databases.TEST_DATABASE_URL:
+        return f"database backends: sqlite, postgresql ({databases.shown_url()})"
+    return f"database backends: sqlite only ({databases.PG_SKIP_REASON})"
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    # A skip mark (rather than pytest.skip in the fixture) lets pytest fold the report to one line per file.
+    if databases.TEST_DATABASE_URL:
+        return
+    skip = pytest.mark.skip(reason=databases.PG_SKIP_REASON)
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("backend") == "postgresql":
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(request) -> str:
+    """Every test that touches the database runs once per backend; PostgreSQL only when configured."""
+    if request.param == "postgresql" and not databases.TEST_DATABASE_URL:
+        pytest.skip(databases.PG_SKIP_REASON)
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> str:
+    """The migrated PostgreSQL database the tests share, one after the other, emptied after each."""
+    databases.drop_leftovers()
+    name = databases.new_name()
+    upgrade(databases.create(name))
+    yield name
+    databases.drop(name)
+
+
 @pytest.fixture
-def db_url(tmp_path, migrated_template) -> str:
-    path = tmp_path / "iku.db"
-    shutil.copy(migrated_template, path)
-    return f"sqlite+aiosqlite:///{path}"
+def db_url(request, backend, tmp_path, migrated_template) -> str:
+    """A migrated, empty database of the current backend, for this test alone."""
+    if backend == "sqlite":
+        path = tmp_path / "iku.db"
+        shutil.copy(migrated_template, path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    name = request.getfixturevalue("pg_database")
+    yield databases.url_for(name)
+    databases.empty(name)
+
+
+@pytest.fixture
+def empty_db_url(backend, tmp_path) -> str:
+    """A database without any schema, private to the test."""
+    if backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+        return
+    name = databases.new_name()
+    yield databases.create(name)
+    databases.drop(name)
 
 
 def make_settings(db_url: str, **overrides: Any) -> Settings:

@@ -1,0 +1,77 @@
+"""The database paths that differ between SQLite and PostgreSQL: 64-bit Telegram ids, a unique key violated
+at flush time (PostgreSQL aborts the whole transaction), the same update applied by two workers at once."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime, timezone
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from models import ledger, products
+from models.db import Database
+from models.tables import AuditEntry, Member, ProcessedUpdate, Product
+
+BIG_USER = 7_123_456_789  # Telegram user ids exceed 32 bits
+NOW = datetime(2026, 11, 24, 3, 0, tzinfo=timezone.utc)
+
+
+async def test_members_with_64_bit_ids_are_stored_and_listed(harness):
+    assert "Anggota ditambahkan" in await harness.say(f"/anggota tambah {BIG_USER} staf perundangan Budi")
+    assert "Usulan dicatat" in await harness.say("/usul perda 2026-03-01 Retribusi", user=BIG_USER)
+    assert str(BIG_USER) in (await harness.send("/anggota"))[0]
+    async with harness.db.session() as session:
+        assert (await session.get(Member, BIG_USER)).role == "staf"
+        product = await session.get(Product, 1)
+        assert product.created_by == BIG_USER
+
+
+async def test_number_taken_at_flush_time_is_refused_and_nothing_is_half_written(harness, monkeypatch):
+    """Two enactments racing for one number: the check passes for both, the unique key stops the second.
+    On PostgreSQL the failed flush aborts the transaction; the update must leave no trace, and the next write
+    must work."""
+    for title in ("Satu", "Dua"):
+        await harness.say(f"/usul perwali 2026-03-01 {title}")
+    await harness.say("/tetapkan 1 7 2026-03-10")
+
+    async def free(*_args, **_kwargs) -> None:
+        return None
+
+    monkeypatch.setattr(products, "ensure_number_free", free)
+    reply = await harness.say("/tetapkan 2 7 2026-03-10", update_id=500)
+    assert "Nomor 7 Tahun 2026 untuk Perwali sudah dipakai" in reply
+    async with harness.db.session() as session:
+        assert (await session.get(Product, 2)).enacted_on is None
+        assert await session.get(ProcessedUpdate, 500) is None
+        enactments = (await session.exec(select(func.count()).select_from(AuditEntry)
+                                         .where(AuditEntry.action == "product.enact"))).one()
+        assert enactments == 1
+    assert "Penetapan dicatat" in await harness.say("/tetapkan 2 8 2026-03-10", update_id=501)
+
+
+async def test_one_update_applied_by_two_workers_at_once_is_applied_once(db_url):
+    db = Database(db_url)
+    both_started = asyncio.Event()
+    started = 0
+
+    async def work(session) -> str:
+        nonlocal started
+        started += 1
+        if started == 2:
+            both_started.set()
+        await asyncio.wait_for(both_started.wait(), timeout=10)
+        product = await products.propose(session, actor_id=1001, kind="perwali", title="Sekali Saja",
+                                         proposed_on=date(2026, 3, 1), today=date(2026, 11, 24), now=NOW,
+                                         update_id=77)
+        return f"dicatat #{product.id}"
+
+    try:
+        first, second = await asyncio.gather(ledger.apply_once(db, 77, NOW, work), ledger.apply_once(db, 77, NOW, work))
+        assert sorted([first.duplicate, second.duplicate]) == [False, True]
+        assert first.reply == second.reply
+        async with db.session() as session:
+            titles = (await session.exec(select(Product.title))).all()
+            assert titles == ["Sekali Saja"]
+    finally:
+        await db.dispose()
