@@ -50,6 +50,7 @@ DRAFT = "dialog"
 IDLE = timedelta(minutes=10)
 PAGE_SIZE = 8
 BUTTON_LABEL_CHARS = 48
+SEEN_UPDATES = 10
 IDLE_MESSAGE = "Dialog berakhir karena tidak ada aktivitas selama 10 menit. Silakan mulai lagi."
 STALE_BUTTON = "Tombol ini sudah tidak berlaku. Silakan mulai lagi dengan perintahnya."
 
@@ -127,6 +128,20 @@ def _clear(context: ContextTypes.DEFAULT_TYPE) -> None:
         context.user_data.pop(DRAFT, None)
 
 
+def _repeated(context: ContextTypes.DEFAULT_TYPE, update: Update) -> bool:
+    """True for an update this dialogue already took (Telegram redelivers after a crash): without this
+    a redelivered answer to step 2 would be read as the answer to step 3."""
+    draft = _draft(context)
+    if draft is None:
+        return False
+    seen = draft.setdefault("seen", [])
+    if update.update_id in seen:
+        return True
+    seen.append(update.update_id)
+    del seen[:-SEEN_UPDATES]
+    return False
+
+
 def _touch(context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> None:
     draft["touched"] = services.of(context).clock.utcnow().isoformat()
 
@@ -154,6 +169,8 @@ def entry(form: Form) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable
 
     async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
         user = update.effective_user
+        if _repeated(context, update):
+            return None  # the dialogue this command started goes on
         if user is None or await already_applied(update, context):
             return END
         member = await _member(context, user.id)
@@ -191,7 +208,8 @@ async def _one_line(update: Update, context: ContextTypes.DEFAULT_TYPE, form: Fo
 async def begin(update: Update, context: ContextTypes.DEFAULT_TYPE, form: Form, values: dict[str, Any],
                 at_step: int = 0, error: InputError | None = None) -> object:
     """Start (or resume at `at_step`) a dialogue with `values` already known."""
-    draft = {"form": form.name, "step": at_step, "values": values, "page": 0, "typing": False}
+    draft = {"form": form.name, "step": at_step, "values": values, "page": 0, "typing": False,
+             "seen": [update.update_id]}
     _touch(context, draft)
     context.user_data[DRAFT] = draft
     _skip_inapplicable(form, draft)
@@ -321,6 +339,8 @@ async def _still_valid(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tu
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
+    if _repeated(context, update):
+        return None
     draft, member = await _still_valid(update, context)
     if draft is None:
         return END
@@ -345,6 +365,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
     query = update.callback_query
+    if _repeated(context, update):
+        return None  # answered the first time
     parts = (query.data or "").split("|")
     draft = _draft(context)
     if len(parts) != 4 or draft is None or parts[0] != draft.get("form") or not parts[1].isdigit() \

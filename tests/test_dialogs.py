@@ -284,3 +284,19 @@ async def test_ubah_perkara_outcome(harness):
     assert case.outcome == "Damai"
     history = await harness.say("/riwayat perkara 1")
     assert "Hasil: Menang → Damai" in history
+
+
+async def test_redelivered_dialogue_steps_are_taken_once(harness):
+    """After a crash Telegram delivers updates again; each step's input counts once."""
+    start = harness.message_update("/usul")
+    await harness.process(start)
+    kind = harness.callback_update(harness.buttons()[1][1], message_id=harness.buttons()[1][2])
+    await harness.process(kind)
+    title = harness.message_update("Pengelolaan Arsip")
+    await harness.process(title)
+    for again in (start, kind, title):
+        assert await harness.process(again) == []
+    summary = (await harness.press("Hari ini"))[0]
+    assert "Jenis: Perwali" in summary and "Judul: Pengelolaan Arsip" in summary
+    await harness.press("Simpan")
+    assert [p.title for p in await products(harness)] == ["Pengelolaan Arsip"]
