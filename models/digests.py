@@ -267,12 +267,17 @@ async def claim(
     """Own a slot before sending anything; None if another worker (or an earlier run) has it."""
     row = DigestDelivery(chat_id=chat_id, slot=slot.astimezone(timezone.utc), status=CLAIMED, claimed_by=by,
                          claimed_at=now, attempts=1, figures=record)
+    return row if await _first_row_of_slot(db, row) else None
+
+
+async def _first_row_of_slot(db: Database, row: DigestDelivery) -> bool:
+    """Insert the slot's row; False when the slot already has one (unique chat and slot)."""
     try:
         async with db.session() as session:
             session.add(row)
     except IntegrityError:
-        return None
-    return row
+        return False
+    return True
 
 
 async def reclaim(db: Database, row: DigestDelivery, *, by: str, now: datetime) -> bool:
@@ -309,12 +314,7 @@ async def record_skipped(db: Database, *, chat_id: int, slot: datetime, by: str,
     """Mark a slot as never to be sent; False if the slot already had a row."""
     row = DigestDelivery(chat_id=chat_id, slot=slot.astimezone(timezone.utc), status=SKIPPED, claimed_by=by,
                          claimed_at=now, attempts=0, error=reason)
-    try:
-        async with db.session() as session:
-            session.add(row)
-    except IntegrityError:
-        return False
-    return True
+    return await _first_row_of_slot(db, row)
 
 
 @dataclass(frozen=True)
