@@ -19,7 +19,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.app import build_application
-from bot.offline_api import ApiCall, OfflineBotApi
+from bot.offline_api import ApiCall, OfflineBotApi, message_data
 from bot.settings import Settings
 
 _TAG = re.compile(r"<[^>]+>")
@@ -90,15 +90,8 @@ class Console:
                     },
                 },
             }
-        message: dict[str, Any] = {
-            "message_id": next(self._message_ids),
-            "date": int(time.time()),
-            "chat": {"id": self.user_id, "type": "private", "first_name": CONSOLE_CHAT_TITLE},
-            "from": self._sender(),
-            "text": line,
-        }
-        if line.startswith("/"):
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(line.split()[0])}]
+        message = message_data(line, message_id=next(self._message_ids), user_id=self.user_id,
+                               date=int(time.time()), first_name=CONSOLE_CHAT_TITLE)
         return {"update_id": next(self._update_ids), "message": message}
 
     def _button(self, line: str) -> tuple[str, str, int] | None:

@@ -109,3 +109,23 @@ class OfflineBotApi(BaseRequest):
         if call.method == "getChat":
             return {"id": int(params.get("chat_id", 0)), "type": "private"}
         return True
+
+
+def message_data(text: str, *, message_id: int, user_id: int, date: int, chat_id: int | None = None,
+                 chat_type: str = "private", first_name: str = "Pengguna", chat_title: str = "Grup") -> dict[str, Any]:
+    """A text message as Telegram delivers it, with the bot_command entity Telegram adds to commands."""
+    chat: dict[str, Any] = {"id": user_id if chat_id is None else chat_id, "type": chat_type}
+    if chat_type == "private":
+        chat["first_name"] = first_name
+    else:
+        chat["title"] = chat_title
+    message: dict[str, Any] = {
+        "message_id": message_id,
+        "date": date,
+        "chat": chat,
+        "from": {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "id"},
+        "text": text,
+    }
+    if text.startswith("/"):
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    return message

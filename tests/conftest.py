@@ -16,6 +16,7 @@ from telegram import Update
 
 from bot.app import build_application
 from bot.clock import Clock
+from bot.offline_api import message_data
 from bot.settings import Settings
 from models.migrate import upgrade
 from tests import databases
@@ -115,21 +116,9 @@ class BotHarness:
 
     def message_update(self, text: str, *, user: int = ADMIN, chat: int | None = None, chat_type: str = "private",
                        update_id: int | None = None, first_name: str = "Uji") -> Update:
-        chat_id = user if chat is None else chat
-        chat_data: dict[str, Any] = {"id": chat_id, "type": chat_type}
-        if chat_type == "private":
-            chat_data["first_name"] = first_name
-        else:
-            chat_data["title"] = "Grup Uji"
-        message: dict[str, Any] = {
-            "message_id": next(self._message_ids),
-            "date": int(self.clock.now().timestamp()),
-            "chat": chat_data,
-            "from": {"id": user, "is_bot": False, "first_name": first_name},
-            "text": text,
-        }
-        if text.startswith("/"):
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        message = message_data(text, message_id=next(self._message_ids), user_id=user,
+                               date=int(self.clock.now().timestamp()), chat_id=chat, chat_type=chat_type,
+                               first_name=first_name, chat_title="Grup Uji")
         data = {"update_id": next(self._update_ids) if update_id is None else update_id, "message": message}
         return Update.de_json(data, self.app.bot)
 

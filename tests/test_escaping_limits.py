@@ -43,7 +43,7 @@ async def test_nasty_case_fields_round_trip(harness):
     assert "12/Pdt.G/2026/PN Prb" in (listing := await harness.say("/daftar perkara"))
     assert visible_text(replies.case_line((await all_rows(harness, Case))[0], date(2026, 11, 24))) in listing
     assert "Tentang <b>Pajak</b> & \"Retribusi\"" in listing
-    reply = await harness.say(f"/selesai 1 2026-02-01 <i>Menang</i> & damai 🎉")
+    reply = await harness.say("/selesai 1 2026-02-01 <i>Menang</i> & damai 🎉")
     assert "Selesai: 1 Februari 2026 — <i>Menang</i> & damai 🎉" in reply
 
 

@@ -28,7 +28,7 @@ import tornado.netutil
 import tornado.web
 from tornado.httputil import parse_body_arguments
 
-from bot.offline_api import BOT_USER
+from bot.offline_api import BOT_USER, message_data
 from tests.botapi import BotApiViolation, check_call, visible_text
 
 LONG_POLL_CAP = 30.0
@@ -126,18 +126,9 @@ class BotApiStandIn:
     def message(self, user: int, text: str, *, chat: int | None = None, first_name: str = "Uji",
                 chat_type: str = "private") -> int:
         """Queue a message from `user` as Telegram would deliver it; returns its update_id."""
-        chat_id = user if chat is None else chat
-        chat_data: dict[str, Any] = {"id": chat_id, "type": chat_type}
-        if chat_type == "private":
-            chat_data["first_name"] = first_name
-        else:
-            chat_data["title"] = "Grup Bagian Hukum"
-        message: dict[str, Any] = {
-            "message_id": next(self._message_ids), "date": int(time.time()), "chat": chat_data,
-            "from": {"id": user, "is_bot": False, "first_name": first_name, "language_code": "id"}, "text": text,
-        }
-        if text.startswith("/"):
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        message = message_data(text, message_id=next(self._message_ids), user_id=user, date=int(time.time()),
+                               chat_id=chat, chat_type=chat_type, first_name=first_name,
+                               chat_title="Grup Bagian Hukum")
         update_id = next(self._ids)
         self.updates.append({"update_id": update_id, "message": message})
         self._touch()
