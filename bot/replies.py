@@ -43,12 +43,17 @@ MAX_QUOTED_CHARS = 60  # what a user typed, quoted back in an error
 MAX_ERROR_CHARS = 1000
 
 
+def warning(exc: InputError) -> str:
+    """`⚠️ what was wrong`, escaped and short: errors quote the user's input, which may be as long as a
+    whole message, so only its start is quoted."""
+    message = _QUOTED.sub(lambda m: f"«{shorten(m.group(1), MAX_QUOTED_CHARS)}»", exc.message)
+    return f"⚠️ {escape(shorten(message, MAX_ERROR_CHARS))}"
+
+
 def error(exc: InputError) -> str:
     """The answer to bad input (the update's log line says `invalid`)."""
     updatelog.note(updatelog.INVALID)
-    # Errors quote the user's input, which may be as long as a whole message: quote only its start.
-    message = _QUOTED.sub(lambda m: f"«{shorten(m.group(1), MAX_QUOTED_CHARS)}»", exc.message)
-    text = f"⚠️ {escape(shorten(message, MAX_ERROR_CHARS))}"
+    text = warning(exc)
     if exc.example:
         text += f"\nContoh: <code>{escape(exc.example)}</code>"
     return text

@@ -53,8 +53,7 @@ async def _check_register(inp: StepInput, raw: str) -> str:
 
 
 async def _check_description(inp: StepInput, raw: str) -> str:
-    return validation.text(raw, limit=validation.MAX_DESCRIPTION_CHARS, what="uraian", example=cases.EXAMPLE_OPEN,
-                           required=False, field="description")
+    return cases.clean_description(raw)
 
 
 async def _open_summary(inp: StepInput) -> str:
@@ -105,12 +104,8 @@ async def _open_cases(session, offset: int, limit: int):
 
 
 async def _check_open_case(inp: StepInput, raw: str) -> int:
-    case = await cases.get(inp.session, validation.record_id(raw, "perkara", cases.EXAMPLE_RESOLVE),
-                           cases.EXAMPLE_RESOLVE)
-    if case.resolved_on is not None:
-        raise InputError(f"Perkara #{case.id} sudah selesai pada {human_date(case.resolved_on)}. "
-                         "Pilih perkara lain.", "/daftar perkara")
-    return case.id
+    case_id = validation.record_id(raw, "perkara", cases.EXAMPLE_RESOLVE)
+    return (await cases.get_open(inp.session, case_id)).id
 
 
 async def _started_on(inp: StepInput):

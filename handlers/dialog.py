@@ -229,7 +229,7 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE, error: InputEr
     index = draft["step"]
     member = await _member(context, update.effective_user.id)
     head = f"<b>{form.title}</b>"
-    warn = f"⚠️ {replies.escape(error.message)}\n" if error else ""
+    warn = f"{replies.warning(error)}\n" if error else ""
     cancel = [InlineKeyboardButton("Batal", callback_data=_callback(form.name, index, "n"))]
 
     async with services.of(context).db.session() as session:

@@ -28,9 +28,8 @@ async def _check_kind(inp: StepInput, raw: str) -> str:
     return products.parse_kind(raw).value
 
 
-async def _check_title(inp: StepInput | None, raw: str) -> str:
-    return validation.text(raw, limit=validation.MAX_TITLE_CHARS, what="judul", example=products.EXAMPLE_PROPOSE,
-                           required=True, field="title")
+async def _check_title(inp: StepInput, raw: str) -> str:
+    return products.clean_title(raw)
 
 
 async def _propose_summary(inp: StepInput) -> str:
@@ -58,8 +57,7 @@ def _parse_usul(args: list[str], day) -> dict:
         raise InputError("Sebutkan jenis, (tanggal), dan judul produk hukum.", products.EXAMPLE_PROPOSE)
     kind = products.parse_kind(args[0])
     proposed_on, rest = split_leading_date(args[1:], day)
-    title = validation.text(" ".join(rest), limit=validation.MAX_TITLE_CHARS, what="judul",
-                            example=products.EXAMPLE_PROPOSE, required=True, field="title")
+    title = products.clean_title(" ".join(rest))
     validation.event_date(proposed_on or day, day, "usulan", products.EXAMPLE_PROPOSE)
     return {"kind": kind.value, "title": title, "date": (proposed_on or day).isoformat()}
 
@@ -96,12 +94,8 @@ async def _pending(session, offset: int, limit: int):
 
 
 async def _check_pending(inp: StepInput, raw: str) -> int:
-    product = await products.get(inp.session, validation.record_id(raw, "usulan", products.EXAMPLE_ENACT),
-                                 products.EXAMPLE_ENACT)
-    if product.enacted_on is not None:
-        raise InputError(f"Usulan #{product.id} sudah ditetapkan ({escape(products.official_name(product))}). "
-                         "Pilih usulan lain.", "/daftar usulan")
-    return product.id
+    product_id = validation.record_id(raw, "usulan", products.EXAMPLE_ENACT)
+    return (await products.get_pending(inp.session, product_id)).id
 
 
 async def _check_number(inp: StepInput, raw: str) -> int:
@@ -165,14 +159,8 @@ async def _unpublished(session, offset: int, limit: int):
 
 
 async def _check_unpublished(inp: StepInput, raw: str) -> int:
-    product = await products.get(inp.session, validation.record_id(raw, "produk hukum", products.EXAMPLE_PUBLISH),
-                                 products.EXAMPLE_PUBLISH)
-    if product.enacted_on is None:
-        raise InputError(f"Produk hukum #{product.id} belum ditetapkan. Pilih produk lain.", "/daftar terbit")
-    if product.published_on is not None:
-        raise InputError(f"Produk hukum #{product.id} sudah dipublikasikan pada "
-                         f"{human_date(product.published_on)}. Pilih produk lain.", "/daftar terbit")
-    return product.id
+    product_id = validation.record_id(raw, "produk hukum", products.EXAMPLE_PUBLISH)
+    return (await products.get_unpublished(inp.session, product_id)).id
 
 
 async def _enacted_on(inp: StepInput):

@@ -32,10 +32,25 @@ def clean_register(value: str) -> str:
     return register
 
 
+def clean_description(description: str) -> str:
+    return validation.text(description, limit=validation.MAX_DESCRIPTION_CHARS, what="uraian", example=EXAMPLE_OPEN,
+                           required=False, field="description")
+
+
 async def get(session: AsyncSession, case_id: int, example: str) -> Case:
     case = await session.get(Case, case_id)
     if case is None:
         raise InputError(f"Perkara #{case_id} tidak ditemukan. Lihat /daftar perkara untuk id yang ada.", example)
+    return case
+
+
+async def get_open(session: AsyncSession, case_id: int) -> Case:
+    """A case that can still be resolved."""
+    case = await get(session, case_id, EXAMPLE_RESOLVE)
+    if case.resolved_on is not None:
+        raise InputError(
+            f"Perkara #{case.id} sudah selesai pada {validation.human_date(case.resolved_on)}.", "/daftar perkara"
+        )
     return case
 
 
@@ -51,8 +66,7 @@ async def open_case(
     update_id: int | None = None,
 ) -> Case:
     register = clean_register(register_number)
-    description = validation.text(description, limit=validation.MAX_DESCRIPTION_CHARS, what="uraian",
-                                  example=EXAMPLE_OPEN, required=False, field="description")
+    description = clean_description(description)
     validation.event_date(started_on, today, "mulai penanganan", EXAMPLE_OPEN)
     await ensure_register_free(session, register)
     case = Case(register_number=register, register_key=register_key(register), description=description, started_on=started_on,
@@ -95,11 +109,7 @@ async def resolve(
     now: datetime,
     update_id: int | None = None,
 ) -> Case:
-    case = await get(session, case_id, EXAMPLE_RESOLVE)
-    if case.resolved_on is not None:
-        raise InputError(
-            f"Perkara #{case.id} sudah selesai pada {validation.human_date(case.resolved_on)}.", "/daftar perkara"
-        )
+    case = await get_open(session, case_id)
     validation.event_date(resolved_on, today, "selesai", EXAMPLE_RESOLVE)
     validation.not_before(resolved_on, case.started_on, "selesai", "mulai penanganan", EXAMPLE_RESOLVE)
     outcome = validation.text(outcome, limit=validation.MAX_OUTCOME_CHARS, what="hasil", example=EXAMPLE_RESOLVE,

@@ -45,10 +45,43 @@ def official_name(product: Product) -> str:
     return name
 
 
+def clean_title(title: str) -> str:
+    return validation.text(title, limit=validation.MAX_TITLE_CHARS, what="judul", example=EXAMPLE_PROPOSE,
+                           required=True, field="title")
+
+
 async def get(session: AsyncSession, product_id: int, example: str) -> Product:
     product = await session.get(Product, product_id)
     if product is None:
         raise InputError(f"Produk hukum #{product_id} tidak ditemukan. Lihat /daftar untuk id yang ada.", example)
+    return product
+
+
+async def get_pending(session: AsyncSession, product_id: int) -> Product:
+    """A proposal that can still be enacted."""
+    product = await get(session, product_id, EXAMPLE_ENACT)
+    if product.enacted_on is not None:
+        raise InputError(
+            f"Produk hukum #{product.id} sudah ditetapkan sebagai {official_name(product)} "
+            f"pada {validation.human_date(product.enacted_on)}.",
+            "/daftar usulan",
+        )
+    return product
+
+
+async def get_unpublished(session: AsyncSession, product_id: int) -> Product:
+    """An enacted product that can still be published."""
+    product = await get(session, product_id, EXAMPLE_PUBLISH)
+    if product.enacted_on is None:
+        raise InputError(
+            f"Produk hukum #{product.id} belum ditetapkan; publikasi hanya untuk produk yang sudah ditetapkan.",
+            EXAMPLE_ENACT,
+        )
+    if product.published_on is not None:
+        raise InputError(
+            f"Produk hukum #{product.id} sudah dipublikasikan pada {validation.human_date(product.published_on)}.",
+            "/daftar terbit",
+        )
     return product
 
 
@@ -64,8 +97,7 @@ async def propose(
     update_id: int | None = None,
 ) -> Product:
     kind = parse_kind(kind)
-    title = validation.text(title, limit=validation.MAX_TITLE_CHARS, what="judul", example=EXAMPLE_PROPOSE,
-                            required=True, field="title")
+    title = clean_title(title)
     validation.event_date(proposed_on, today, "usulan", EXAMPLE_PROPOSE)
     product = Product(kind=kind, title=title, proposed_on=proposed_on, created_by=actor_id,
                       created_at=now, updated_at=now)
@@ -87,13 +119,7 @@ async def enact(
     now: datetime,
     update_id: int | None = None,
 ) -> Product:
-    product = await get(session, product_id, EXAMPLE_ENACT)
-    if product.enacted_on is not None:
-        raise InputError(
-            f"Produk hukum #{product.id} sudah ditetapkan sebagai {official_name(product)} "
-            f"pada {validation.human_date(product.enacted_on)}.",
-            "/daftar usulan",
-        )
+    product = await get_pending(session, product_id)
     validation.event_date(enacted_on, today, "penetapan", EXAMPLE_ENACT)
     validation.not_before(enacted_on, product.proposed_on, "penetapan", "usulan", EXAMPLE_ENACT)
     await ensure_number_free(session, product.kind, number, enacted_on.year)
@@ -121,17 +147,7 @@ async def publish(
     now: datetime,
     update_id: int | None = None,
 ) -> Product:
-    product = await get(session, product_id, EXAMPLE_PUBLISH)
-    if product.enacted_on is None:
-        raise InputError(
-            f"Produk hukum #{product.id} belum ditetapkan; publikasi hanya untuk produk yang sudah ditetapkan.",
-            EXAMPLE_ENACT,
-        )
-    if product.published_on is not None:
-        raise InputError(
-            f"Produk hukum #{product.id} sudah dipublikasikan pada {validation.human_date(product.published_on)}.",
-            "/daftar terbit",
-        )
+    product = await get_unpublished(session, product_id)
     validation.event_date(published_on, today, "publikasi", EXAMPLE_PUBLISH)
     validation.not_before(published_on, product.enacted_on, "publikasi", "penetapan", EXAMPLE_PUBLISH)
     link = validation.link(link, EXAMPLE_PUBLISH)

@@ -300,3 +300,13 @@ async def test_redelivered_dialogue_steps_are_taken_once(harness):
     assert "Jenis: Perwali" in summary and "Judul: Pengelolaan Arsip" in summary
     await harness.press("Simpan")
     assert [p.title for p in await products(harness)] == ["Pengelolaan Arsip"]
+
+
+async def test_a_huge_mistyped_answer_is_refused_within_telegrams_limit(harness):
+    await harness.say("/usul")
+    await harness.press("Perda")
+    await harness.say("Judul")
+    await harness.press("Tanggal lain")
+    reply = await harness.say("x" * 4000)
+    assert "tidak dikenali sebagai tanggal" in reply and "Ketik tanggalnya" in reply
+    assert len(reply) < 1000
