@@ -42,12 +42,16 @@ def build_application(
     *,
     clock: Clock | None = None,
     rate_limit: bool = True,
+    migrate: bool = True,
 ) -> Application:
+    """`migrate=False` when the caller already upgraded the schema (async callers do it in a worker
+    thread, so Alembic's blocking I/O stays off the event loop)."""
     token = settings.token or CONSOLE_TOKEN
     root = settings.telegram_api_url.rstrip("/")
     settings.ensure_data_dir()
     # The schema must exist before initialize(): persistence reads dialogues in progress from it.
-    upgrade(settings.async_database_url)
+    if migrate:
+        upgrade(settings.async_database_url)
     db = Database(settings.async_database_url)
     builder = (
         Application.builder()

@@ -19,6 +19,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.app import build_application
+from models.migrate import upgrade
 from bot.offline_api import ApiCall, OfflineBotApi, message_data
 from bot.settings import Settings
 
@@ -116,7 +117,9 @@ class Console:
 
 async def run_console(settings: Settings, user_id: int, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> None:
     api = OfflineBotApi()
-    application = build_application(settings, request=api, rate_limit=False)
+    settings.ensure_data_dir()
+    await asyncio.to_thread(upgrade, settings.async_database_url)
+    application = build_application(settings, request=api, rate_limit=False, migrate=False)
     console = Console(application, api, user_id, out)
     interactive = stdin.isatty()
     await application.initialize()

@@ -25,7 +25,8 @@ async def preview(settings: Settings, out: Path) -> str:
         data = await content.collect(db, Clock(settings.tz).today(), settings.tz, settings.digest_stale_days)
     finally:
         await db.dispose()
-    out.write_bytes(await content.chart_png(data))
+    png = await content.chart_png(data)
+    await asyncio.to_thread(out.write_bytes, png)
     return content.render(data)
 
 
@@ -34,7 +35,9 @@ async def send(settings: Settings, chat_id: int, request: BaseRequest | None = N
     "change since last digest" baseline stays the last scheduled one."""
     from bot.app import build_application, prepare_database
 
-    application = build_application(settings, request=request)
+    settings.ensure_data_dir()
+    await asyncio.to_thread(upgrade, settings.async_database_url)
+    application = build_application(settings, request=request, migrate=False)
     svc = services.of(application)
     try:
         async with application:
