@@ -17,7 +17,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 
 from bot import chart, replies
-from bot.telegram_limits import MAX_CAPTION_CHARS, MAX_MESSAGE_CHARS, shorten
+from bot.telegram_limits import MAX_CAPTION_CHARS, MAX_MESSAGE_CHARS, shorten, tg_len
 from models import cases, digests, indicators
 from models.db import Database
 from models.digests import Activity, Baseline, Schedule
@@ -93,7 +93,7 @@ def render(digest: Digest, baseline: Baseline | None = None) -> str:
             _attention(digest, attention),
             "Rincian: /iku · /daftar",
         ))
-        if len(text) <= MAX_MESSAGE_CHARS:
+        if tg_len(text) <= MAX_MESSAGE_CHARS:
             break
     return text
 

@@ -20,11 +20,6 @@ from models.validation import human_date
 
 NO_DATA = "belum ada data"
 ROLE_LABEL = {"admin": "Admin", "kasubbag": "Kasubbag", "staf": "Staf", "pimpinan": "Pimpinan"}
-SUBSECTION_LABEL = {
-    "perundangan": "Peraturan Perundang-undangan",
-    "dokinfo": "Dokumentasi dan Informasi Hukum",
-    "bankum": "Bantuan Hukum dan Penyelesaian Sengketa",
-}
 
 
 def percent(value) -> str:
@@ -118,12 +113,15 @@ def case_line(case: Case, today: date | None = None) -> str:
 
 # --- members -------------------------------------------------------------------------------------
 
+def role_label(member: Member) -> str:
+    """`Staf bankum`."""
+    role = ROLE_LABEL.get(member.role, member.role)
+    return f"{role} {member.subsection}" if member.subsection else role
+
+
 def member_line(member: Member) -> str:
     who = escape(member.name) if member.name else "<i>tanpa nama</i>"
-    role = ROLE_LABEL.get(member.role, member.role)
-    if member.subsection:
-        role += f" {member.subsection}"
-    return f"• {who} — <code>{member.user_id}</code> — {escape(role)}"
+    return f"• {who} — <code>{member.user_id}</code> — {escape(role_label(member))}"
 
 
 # --- indicators ----------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ from telegram.ext import AIORateLimiter
 MAX_MESSAGE_CHARS = 4096
 MAX_CAPTION_CHARS = 1024
 MAX_CALLBACK_DATA_BYTES = 64
-MESSAGES_PER_SECOND = 30  # per bot, all chats together
 MESSAGES_PER_MINUTE_PER_GROUP = 20
 # Sent evenly, a hair under the ceiling, so network jitter never puts a 31st message into one second.
 PACED_MESSAGES_PER_SECOND = 29

@@ -42,10 +42,7 @@ def refusal(user_id: int, member: Member | None) -> str:
             f"User id Telegram Anda: <code>{user_id}</code>\n"
             "Berikan user id tersebut kepada admin Bagian Hukum agar Anda didaftarkan."
         )
-    role = replies.ROLE_LABEL.get(member.role, member.role)
-    if member.subsection:
-        role += f" {member.subsection}"
-    return f"Maaf, perintah ini tidak tersedia untuk peran Anda ({escape(role)})."
+    return f"Maaf, perintah ini tidak tersedia untuk peran Anda ({escape(replies.role_label(member))})."
 
 
 def requires(action: Action) -> Callable[[MemberHandler], Handler]:
@@ -116,7 +113,7 @@ async def write(
     try:
         await apply(update, context, work)
     except InputError as exc:
-        await send(update, replies.error(exc))
+        await answer_error(update, exc)
         return False
     return True
 

@@ -10,7 +10,7 @@ from telegram.ext import ContextTypes
 from bot import replies, services
 from bot.dates import parse_date
 from handlers import dialog
-from handlers.common import requires, send, write
+from handlers.common import answer_error, requires, send, write
 from handlers.dialog import Form, SaveContext, Step, StepInput, as_date
 from models import corrections, members, validation
 from models.errors import InputError
@@ -143,7 +143,7 @@ async def riwayat(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Me
                 await corrections.load(session, entity, record_id, example)  # says "not found" if so
             names = await _names(session, [e.actor_id for e in entries])
     except InputError as exc:
-        await send(update, replies.error(exc))
+        await answer_error(update, exc)
         return
     lines = [replies.audit_line(e, names, svc.clock.tz) for e in entries]
     noun = "Produk hukum" if entity == "product" else "Perkara"

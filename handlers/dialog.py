@@ -36,7 +36,7 @@ from telegram.ext import (
 from bot import replies, services
 from bot.dates import parse_date
 from bot.telegram_limits import fits_callback_data, shorten
-from handlers.common import already_applied, apply, refusal, send
+from handlers.common import already_applied, answer_error, apply, refusal, send
 from models import members
 from models.errors import InputError
 from models.permissions import Action, allowed
@@ -183,7 +183,7 @@ def entry(form: Form) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable
         try:
             values = await form.start_values(update, context, member) if form.start_values else {}
         except InputError as exc:
-            await send(update, replies.error(exc))
+            await answer_error(update, exc)
             return END
         return await begin(update, context, form, values)
 
@@ -195,7 +195,7 @@ async def _one_line(update: Update, context: ContextTypes.DEFAULT_TYPE, form: Fo
     try:
         values = form.parse_args(list(context.args), svc.clock.today())
     except InputError as exc:
-        await send(update, replies.error(exc))
+        await answer_error(update, exc)
         return END
     if form.confirm_first is not None:
         async with svc.db.session() as session:
@@ -436,7 +436,7 @@ async def _save(update: Update, context: ContextTypes.DEFAULT_TYPE, form: Form, 
             draft["typing"] = False
             return await ask(update, context, exc)
         _clear(context)
-        await send(update, replies.error(exc))
+        await answer_error(update, exc)
         return END
     _clear(context)
     return END

@@ -351,7 +351,6 @@ async def baselines(session: AsyncSession, chat_ids: list[int]) -> dict[int, Bas
 
 # --- what the digest reports ---------------------------------------------------------------------------
 
-ACTIVITY = ("proposed", "enacted", "published", "started", "resolved")
 
 
 @dataclass

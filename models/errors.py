@@ -13,10 +13,3 @@ class InputError(Exception):
         # Which input was wrong, so a guided dialogue can ask that step again.
         self.field = field
 
-
-class NotAllowed(Exception):
-    """The caller's role or subsection does not permit the action."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message

@@ -36,10 +36,9 @@ async def apply_once(
     if update_id is None:
         async with db.session() as session:
             return Outcome(await work(session), duplicate=False, replied=False)
-    async with db.session() as session:
-        seen = await session.get(ProcessedUpdate, update_id)
-        if seen is not None:
-            return Outcome(seen.reply, duplicate=True, replied=seen.replied)
+    seen = await lookup(db, update_id)
+    if seen is not None:
+        return Outcome(seen.reply, duplicate=True, replied=seen.replied)
     try:
         async with db.session() as session:
             reply = await work(session)
@@ -47,8 +46,7 @@ async def apply_once(
     except (IntegrityError, InputError):
         # Another worker applied the same update between our check and our commit (our work then fails
         # on the row it wrote, e.g. "already enacted"); otherwise the error is the user's.
-        async with db.session() as session:
-            seen = await session.get(ProcessedUpdate, update_id)
+        seen = await lookup(db, update_id)
         if seen is None:
             raise
         return Outcome(seen.reply, duplicate=True, replied=seen.replied)
