@@ -7,7 +7,7 @@ from html import escape
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot import replies, services
+from bot import menus, replies, services
 from bot.dates import parse_date
 from handlers import dialog
 from handlers.common import answer_error, requires, send, write
@@ -20,12 +20,8 @@ from models.tables import Member, Product
 
 async def _start(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> dict:
     """`/ubah produk 12`: which record; the fields to offer depend on it and on the member's role."""
-    args = list(context.args or [])
     example = corrections.EXAMPLE_EDIT
-    if len(args) != 2:
-        raise InputError("Sebutkan jenis catatan (produk atau perkara) dan id-nya.", example)
-    entity = corrections.parse_entity(args[0], example)
-    record_id = validation.record_id(args[1], args[0].lower(), example)
+    entity, record_id = corrections.parse_ref(list(context.args or []), example)
     async with services.of(context).db.session() as session:
         record = await corrections.load(session, entity, record_id, example)
         if not corrections.editable_fields(record, member):
@@ -109,39 +105,34 @@ UBAH = dialog.register(Form(
 async def urungkan(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> None:
     """/urungkan: undo your own latest write of the last 24 hours (admins: anyone's)."""
     svc = services.of(context)
+    undone = []
 
     async def work(session) -> str:
         entry = await corrections.undo_last(session, member=member, now=svc.clock.utcnow(),
                                             update_id=update.update_id)
-        return "↩️ Diurungkan: " + replies.audit_summary(entry, await _names(session, [entry.actor_id]), svc.clock.tz)
+        undone.append(entry)
+        names = await members.names(session, [entry.actor_id])
+        return "↩️ Diurungkan: " + replies.audit_summary(entry, names, svc.clock.tz)
 
-    await write(update, context, work)
-
-
-async def _names(session, user_ids) -> dict[int, str]:
-    out = {}
-    for user_id in set(user_ids):
-        member = await members.get(session, user_id)
-        out[user_id] = member.name if member and member.name else str(user_id)
-    return out
+    if await write(update, context, work) and undone and undone[0].entity == "member":
+        user_id = int(undone[0].entity_id)
+        async with svc.db.session() as session:
+            restored = await members.get(session, user_id)
+        await menus.set_member_menu(context.bot, user_id, restored)
 
 
 @requires(Action.read)
 async def riwayat(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> None:
     """/riwayat <produk|perkara> <id>: who changed what and when, newest first."""
-    args = list(context.args or [])
     example = corrections.EXAMPLE_HISTORY
     svc = services.of(context)
     try:
-        if len(args) != 2:
-            raise InputError("Sebutkan jenis catatan (produk atau perkara) dan id-nya.", example)
-        entity = corrections.parse_entity(args[0], example)
-        record_id = validation.record_id(args[1], args[0].lower(), example)
+        entity, record_id = corrections.parse_ref(list(context.args or []), example)
         async with svc.db.session() as session:
             entries, total = await corrections.history(session, entity, record_id)
             if total == 0:
                 await corrections.load(session, entity, record_id, example)  # says "not found" if so
-            names = await _names(session, [e.actor_id for e in entries])
+            names = await members.names(session, [e.actor_id for e in entries])
     except InputError as exc:
         await answer_error(update, exc)
         return

@@ -49,6 +49,13 @@ FIELD_LABELS = {f.name: f.label for f in PRODUCT_FIELDS + CASE_FIELDS} | {
 }
 
 
+def parse_ref(args: list[str], example: str) -> tuple[str, int]:
+    """`produk 12` or `perkara 3`: (entity, id)."""
+    if len(args) != 2:
+        raise InputError("Sebutkan jenis catatan (produk atau perkara) dan id-nya.", example)
+    return parse_entity(args[0], example), validation.record_id(args[1], args[0].lower(), example)
+
+
 def parse_entity(value: str, example: str) -> str:
     entity = ENTITIES.get(value.strip().lower())
     if entity is None:

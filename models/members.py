@@ -108,6 +108,14 @@ def _check_user_id(user_id: int, example: str) -> None:
         raise InputError("User id Telegram harus berupa angka positif, misalnya 123456789.", example)
 
 
+async def names(session: AsyncSession, user_ids) -> dict[int, str]:
+    """Display names for audit lines: the member's name, else the Telegram id."""
+    ids = set(user_ids)
+    rows = await session.exec(select(Member.user_id, Member.name).where(col(Member.user_id).in_(ids)))
+    found = {user_id: name for user_id, name in rows.all() if name}
+    return {user_id: found.get(user_id, str(user_id)) for user_id in ids}
+
+
 async def all_members(session: AsyncSession) -> list[Member]:
     result = await session.exec(select(Member).order_by(col(Member.role), col(Member.user_id)))
     return list(result.all())

@@ -140,3 +140,12 @@ async def test_relative_dates_in_one_line_forms(harness):
         assert "Usulan dicatat" in reply, reply
         assert (await product(harness, n)).proposed_on == expected, typed
     assert "masa depan" in await harness.say("/usul perwali 1 Desember Judul Masa Depan")
+
+
+async def test_undoing_a_member_change_restores_their_menu(harness):
+    await harness.say(f"/anggota tambah {STAF} staf perundangan Budi")
+    await harness.say(f"/anggota tambah {STAF} pimpinan Budi")
+    assert "Diurungkan" in await harness.say("/urungkan")
+    menus = [c for c in harness.api.calls if c.method == "setMyCommands"
+             and c.params.get("scope", {}).get("chat_id") == STAF]
+    assert "usul" in {c["command"] for c in menus[-1].params["commands"]}
