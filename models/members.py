@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func
@@ -16,6 +17,43 @@ MAX_NAME_CHARS = 100
 ROLES = [r.value for r in Role]
 SUBSECTIONS = [s.value for s in Subsection]
 EXAMPLE_ADD = "/anggota tambah 123456789 staf bankum Siti Aminah"
+
+
+EXAMPLE_REMOVE = "/anggota hapus 123456789"
+
+
+@dataclass(frozen=True)
+class Change:
+    """An /anggota command: `tambah <user_id> <peran> [subbag] [nama]` or `hapus <user_id>`."""
+
+    verb: str
+    user_id: int
+    role: str = ""
+    subsection: str | None = None
+    name: str = ""
+
+
+def parse_change(args: list[str]) -> Change:
+    verb = args[0].lower()
+    if verb == "tambah":
+        if len(args) < 3:
+            raise InputError("Sebutkan user id dan peran anggota.", EXAMPLE_ADD)
+        rest = args[3:]
+        subsection = rest.pop(0) if rest and rest[0].lower() in SUBSECTIONS else None
+        return Change(verb, _parse_user_id(args[1], EXAMPLE_ADD), args[2], subsection, " ".join(rest))
+    if verb == "hapus":
+        if len(args) != 2:
+            raise InputError("Sebutkan satu user id yang akan dihapus.", EXAMPLE_REMOVE)
+        return Change(verb, _parse_user_id(args[1], EXAMPLE_REMOVE))
+    raise InputError(f"Perintah «{args[0]}» tidak dikenal; gunakan tambah atau hapus.", EXAMPLE_ADD)
+
+
+def _parse_user_id(text: str, example: str) -> int:
+    if not text.lstrip("-").isdigit():
+        raise InputError(f"User id Telegram harus berupa angka (Anda menulis «{text}»).", example)
+    user_id = int(text)
+    _check_user_id(user_id, example)
+    return user_id
 
 
 async def get(session: AsyncSession, user_id: int) -> Member | None:
@@ -87,7 +125,7 @@ async def put(
 async def remove(
     session: AsyncSession, *, actor_id: int, user_id: int, now: datetime, update_id: int | None = None
 ) -> Member:
-    _check_user_id(user_id, "/anggota hapus 123456789")
+    _check_user_id(user_id, EXAMPLE_REMOVE)
     member = await session.get(Member, user_id)
     if member is None:
         raise InputError(f"Tidak ada anggota dengan user id {user_id}.", "/anggota hapus 123456789")
