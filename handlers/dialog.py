@@ -185,7 +185,7 @@ def entry(form: Form) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable
         except InputError as exc:
             await answer_error(update, exc)
             return END
-        return await begin(update, context, form, values)
+        return await begin(update, context, form, values, member=member)
 
     return start_command
 
@@ -201,19 +201,19 @@ async def _one_line(update: Update, context: ContextTypes.DEFAULT_TYPE, form: Fo
         async with svc.db.session() as session:
             ask_first = await form.confirm_first(StepInput(session, values, svc.clock.today(), member))
         if ask_first:
-            return await begin(update, context, form, values, at_step=len(form.steps))
+            return await begin(update, context, form, values, at_step=len(form.steps), member=member)
     return await _save(update, context, form, member, values)
 
 
 async def begin(update: Update, context: ContextTypes.DEFAULT_TYPE, form: Form, values: dict[str, Any],
-                at_step: int = 0, error: InputError | None = None) -> object:
+                at_step: int = 0, error: InputError | None = None, member: Member | None = None) -> object:
     """Start (or resume at `at_step`) a dialogue with `values` already known."""
     draft = {"form": form.name, "step": at_step, "values": values, "page": 0, "typing": False,
              "seen": [update.update_id]}
     _touch(context, draft)
     context.user_data[DRAFT] = draft
     _skip_inapplicable(form, draft)
-    return await ask(update, context, error)
+    return await ask(update, context, error, member=member)
 
 
 def _skip_inapplicable(form: Form, draft: dict[str, Any]) -> None:
@@ -223,11 +223,12 @@ def _skip_inapplicable(form: Form, draft: dict[str, Any]) -> None:
 
 # --- asking ----------------------------------------------------------------------------------------
 
-async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE, error: InputError | None = None) -> object:
+async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE, error: InputError | None = None, *,
+              member: Member | None = None) -> object:
     draft = _draft(context)
     form = FORMS[draft["form"]]
     index = draft["step"]
-    member = await _member(context, update.effective_user.id)
+    member = member or await _member(context, update.effective_user.id)
     head = f"<b>{form.title}</b>"
     warn = f"{replies.warning(error)}\n" if error else ""
     cancel = [InlineKeyboardButton("Batal", callback_data=_callback(form.name, index, "n"))]
@@ -238,7 +239,8 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE, error: InputEr
             summary = await form.summary(step_input)
             keyboard = [[InlineKeyboardButton("Simpan", callback_data=_callback(form.name, index, "y")),
                          cancel[0]]]
-            await send(update, f"{warn}{head}\n{summary}\n\nSimpan data ini?", reply_markup=InlineKeyboardMarkup(keyboard))
+            await send(update, f"{warn}{head}\n{summary}\n\nSimpan data ini?",
+                       reply_markup=InlineKeyboardMarkup(keyboard))
             return ACTIVE
         step = form.steps[index]
         progress = f" ({_position(form, draft)})"
@@ -268,7 +270,7 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE, error: InputEr
                 return END
             if not items and page > 0:  # the list shrank meanwhile
                 draft["page"] = 0
-                return await ask(update, context, error)
+                return await ask(update, context, error, member=member)
             rows = [[InlineKeyboardButton(shorten(label, BUTTON_LABEL_CHARS),
                                           callback_data=_callback(form.name, index, "p", item_id))]
                     for label, item_id in items]
@@ -299,24 +301,23 @@ def _grid(buttons: list[InlineKeyboardButton], width: int = 3) -> list[list[Inli
 
 # --- answering ---------------------------------------------------------------------------------------
 
-async def _accept(update: Update, context: ContextTypes.DEFAULT_TYPE, raw: str) -> object:
+async def _accept(update: Update, context: ContextTypes.DEFAULT_TYPE, raw: str, member: Member) -> object:
     """Check `raw` for the current step; on success move on, on a mistake ask the same step again."""
     draft = _draft(context)
     form = FORMS[draft["form"]]
     step = form.steps[draft["step"]]
-    member = await _member(context, update.effective_user.id)
     try:
         async with services.of(context).db.session() as session:
             value = await step.check(StepInput(session, draft["values"], services.of(context).clock.today(),
                                                member), raw)
     except InputError as exc:
-        return await ask(update, context, exc)
+        return await ask(update, context, exc, member=member)
     draft["values"][step.key] = value
     draft["step"] += 1
     draft["page"] = 0
     draft["typing"] = False
     _skip_inapplicable(form, draft)
-    return await ask(update, context)
+    return await ask(update, context, member=member)
 
 
 async def _still_valid(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[dict | None, Member | None]:
@@ -347,7 +348,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
     form = FORMS[draft["form"]]
     text = (update.effective_message.text or "").strip()
     if draft["step"] >= len(form.steps):
-        return await ask(update, context, InputError("Tekan Simpan untuk menyimpan atau Batal untuk membatalkan."))
+        done = InputError("Tekan Simpan untuk menyimpan atau Batal untuk membatalkan.")
+        return await ask(update, context, done, member=member)
     step = form.steps[draft["step"]]
     if step.kind == "choice" and not draft.get("typing"):
         async with services.of(context).db.session() as session:
@@ -355,12 +357,13 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
                 StepInput(session, draft["values"], services.of(context).clock.today(), member))
         match = next((value for label, value in choices if label.lower() == text.lower()), None)
         if match is not None:
-            return await _accept(update, context, match)
+            return await _accept(update, context, match, member)
         if step.other is None:
-            return await ask(update, context, InputError("Silakan pilih salah satu tombol di bawah."))
+            choose = InputError("Silakan pilih salah satu tombol di bawah.")
+            return await ask(update, context, choose, member=member)
     if step.kind == "pick":
-        return await _accept(update, context, text.lstrip("#"))
-    return await _accept(update, context, text)
+        return await _accept(update, context, text.lstrip("#"), member)
+    return await _accept(update, context, text, member)
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
@@ -389,7 +392,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> objec
         await query.answer()
         draft["page"] = max(int(arg), 0)
         await _drop_keyboard(query)
-        return await ask(update, context)
+        return await ask(update, context, member=member)
     if op == "y":
         await query.answer()
         await _drop_keyboard(query)
@@ -398,14 +401,14 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> objec
     await _drop_keyboard(query)
     if op == "o":
         draft["typing"] = True
-        return await ask(update, context)
+        return await ask(update, context, member=member)
     if op == "s":
         step = form.steps[draft["step"]]
         draft["values"][step.key] = None
         draft["step"] += 1
         _skip_inapplicable(form, draft)
-        return await ask(update, context)
-    return await _accept(update, context, arg)
+        return await ask(update, context, member=member)
+    return await _accept(update, context, arg, member)
 
 
 async def _drop_keyboard(query: CallbackQuery) -> None:
@@ -434,7 +437,7 @@ async def _save(update: Update, context: ContextTypes.DEFAULT_TYPE, form: Form, 
             draft["step"] = again[0]
             draft["page"] = 0
             draft["typing"] = False
-            return await ask(update, context, exc)
+            return await ask(update, context, exc, member=member)
         _clear(context)
         await answer_error(update, exc)
         return END
@@ -493,7 +496,10 @@ def late_handlers() -> list:
 
 # --- step builders shared by the forms ---------------------------------------------------------------
 
-def date_step(what: str, example: str, *, after: Callable[[StepInput], Awaitable[tuple[date, str] | None]] | None = None,
+EarlierDate = Callable[[StepInput], Awaitable[tuple[date, str] | None]]
+
+
+def date_step(what: str, example: str, *, after: EarlierDate | None = None,
               key: str = "date", applies: Callable[[dict[str, Any]], bool] = lambda values: True) -> Step:
     """A date: Hari ini / Kemarin / Tanggal lain (typed), checked like the one-line form checks it."""
 
