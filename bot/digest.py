@@ -22,8 +22,7 @@ from models import cases, digests, indicators
 from models.db import Database
 from models.digests import Activity, Baseline, Schedule
 from models.indicators import Figure, Period
-from models.products import KIND_SHORT
-from models.tables import Case, Kind, Product, Subscription
+from models.tables import Case, Product, Subscription
 from models.validation import human_date
 
 RECENT_ITEMS = 3  # most recent items shown per kind of activity
@@ -173,7 +172,7 @@ def _some(lines: Sequence[str], total: int, limit: int) -> list[str]:
 
 
 def _product_item(product: Product, event: str) -> str:
-    ref = escape(f"#{product.id} {KIND_SHORT[Kind(product.kind)]}")
+    ref = escape(replies.product_ref(product))
     title = escape(shorten(product.title, TITLE_CHARS))
     day = {"proposed": product.proposed_on, "enacted": product.enacted_on, "published": product.published_on}[event]
     number = f", No. {product.number}/{product.number_year}" if event != "proposed" and product.number else ""
@@ -191,17 +190,14 @@ def _case_item(case: Case, event: str) -> str:
 
 
 def _waiting_item(product: Product, today: date) -> str:
-    ref = escape(f"#{product.id} {KIND_SHORT[Kind(product.kind)]}")
+    ref = escape(replies.product_ref(product))
     days = (today - product.enacted_on).days
     return (f"• <b>{ref}</b> {escape(shorten(product.title, TITLE_CHARS))} — ditetapkan "
             f"{human_date(product.enacted_on)} ({days} hari)")
 
 
 def _open_item(case: Case, today: date) -> str:
-    text = f"• <b>#{case.id}</b> {escape(shorten(case.register_number, 40))}"
-    if case.description:
-        text += f" — {escape(shorten(case.description, 40))}"
-    return text + f" (sejak {human_date(case.started_on)}, {(today - case.started_on).days} hari)"
+    return replies.case_line(case, today, description_chars=40)
 
 
 def date_range(start: date, end: date) -> str:

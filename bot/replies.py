@@ -101,10 +101,10 @@ def case_card(case: Case) -> str:
     return "\n".join(lines)
 
 
-def case_line(case: Case, today: date | None = None) -> str:
+def case_line(case: Case, today: date | None = None, description_chars: int = 80) -> str:
     text = f"• <b>#{case.id}</b> {escape(case.register_number)}"
     if case.description:
-        text += f" — {escape(shorten(case.description, 80))}"
+        text += f" — {escape(shorten(case.description, description_chars))}"
     text += f" (sejak {human_date(case.started_on)}"
     if today is not None:
         text += f", {(today - case.started_on).days} hari"

@@ -85,7 +85,7 @@ USUL = dialog.register(Form(
 # --- /tetapkan -----------------------------------------------------------------------------------------
 
 def _product_label(product) -> str:
-    return f"#{product.id} {products.KIND_SHORT[Kind(product.kind)]} — {product.title}"
+    return f"{replies.product_ref(product)} — {product.title}"
 
 
 async def _pending(session, offset: int, limit: int):
@@ -110,7 +110,7 @@ async def _proposed_on(inp: StepInput):
 async def _enact_summary(inp: StepInput) -> str:
     product = await inp.session.get(products.Product, inp.values["product"])
     enacted_on = as_date(inp.values["date"])
-    name = f"{products.KIND_FULL[Kind(product.kind)]} Nomor {inp.values['number']} Tahun {enacted_on.year}"
+    name = products.official_name_of(product.kind, inp.values["number"], enacted_on.year)
     return (f"{replies.product_card(product)}\n\nDitetapkan sebagai: {escape(name)}\n"
             f"Tanggal penetapan: {human_date(enacted_on)}")
 

@@ -39,10 +39,12 @@ def parse_kind(value: str) -> Kind:
 
 def official_name(product: Product) -> str:
     """`Peraturan Wali Kota Probolinggo Nomor 7 Tahun 2026`."""
-    name = KIND_FULL[Kind(product.kind)]
-    if product.number is not None:
-        name += f" Nomor {product.number} Tahun {product.number_year}"
-    return name
+    return official_name_of(product.kind, product.number, product.number_year)
+
+
+def official_name_of(kind: str, number: int | None, year: int | None) -> str:
+    name = KIND_FULL[Kind(kind)]
+    return name if number is None else f"{name} Nomor {number} Tahun {year}"
 
 
 def clean_title(title: str) -> str:
