@@ -13,11 +13,12 @@ from datetime import date, datetime, timedelta
 import dateparser
 
 from models.errors import InputError
+from models.validation import WEEKDAYS
 
 EXAMPLE = "2026-03-01, 01-03-2026, 01/03/2026, 1 Maret 2026, atau 1 Mar 2026"
 NUMERIC = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}$")
 _FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d")
-_WEEKDAYS = ("senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu")
+_WEEKDAYS = WEEKDAYS
 MONTHS = {
     "januari": 1, "jan": 1, "februari": 2, "pebruari": 2, "feb": 2, "peb": 2, "maret": 3, "mar": 3,
     "april": 4, "apr": 4, "mei": 5, "juni": 6, "jun": 6, "juli": 7, "jul": 7, "agustus": 8, "agu": 8,

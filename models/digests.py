@@ -26,12 +26,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import audit
+from models import audit, validation
 from models.db import Database, as_utc
 from models.errors import InputError
 from models.tables import Case, DigestDelivery, Product, Subscription
 
-DAY_NAMES = ("senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu")
+DAY_NAMES = validation.WEEKDAYS
 EXAMPLE_SUBSCRIBE = "/langganan senin 08:00"
 CLAIMED, SENT, RETRY, FAILED, SKIPPED = "claimed", "sent", "retry", "failed", "skipped"
 PARTS = ("text", "chart")

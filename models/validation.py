@@ -10,6 +10,8 @@ from babel.dates import format_date
 from models.errors import InputError
 
 EARLIEST = date(2000, 1, 1)
+# Monday first, as date.weekday() counts.
+WEEKDAYS = ("senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu")
 MAX_TITLE_CHARS = 500
 MAX_DESCRIPTION_CHARS = 500
 MAX_OUTCOME_CHARS = 300
