@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import audit, validation
+from models import audit, paging, validation
 from models.errors import InputError
 from models.tables import Case
 
@@ -124,8 +123,5 @@ async def resolve(
 
 async def open_cases(session: AsyncSession, *, limit: int, offset: int = 0) -> tuple[list[Case], int]:
     """Unresolved cases, longest open first."""
-    where = col(Case.resolved_on).is_(None)
-    total = (await session.exec(select(func.count()).select_from(Case).where(where))).one()
-    rows = await session.exec(select(Case).where(where).order_by(col(Case.started_on), col(Case.id))
-                              .offset(offset).limit(limit))
-    return list(rows.all()), int(total)
+    return await paging.page(session, Case, col(Case.resolved_on).is_(None), col(Case.started_on), col(Case.id),
+                             limit=limit, offset=offset)

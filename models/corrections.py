@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import audit, cases, products, validation
+from models import audit, cases, paging, products, validation
 from models.errors import InputError
 from models.permissions import Action, allowed
 from models.tables import AuditEntry, Case, Member, Product, Role
@@ -218,12 +218,8 @@ async def undo_last(session: AsyncSession, *, member: Member, now: datetime,
 
 async def history(session: AsyncSession, entity: str, record_id: int, limit: int = 50) -> tuple[list[AuditEntry], int]:
     where = (AuditEntry.entity == entity) & (AuditEntry.entity_id == str(record_id))
-    from sqlalchemy import func
-
-    total = (await session.exec(select(func.count()).select_from(AuditEntry).where(where))).one()
-    rows = await session.exec(select(AuditEntry).where(where)
-                              .order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc()).limit(limit))
-    return list(rows.all()), int(total)
+    return await paging.page(session, AuditEntry, where, col(AuditEntry.at).desc(), col(AuditEntry.id).desc(),
+                             limit=limit)
 
 
 def changes(entry: AuditEntry) -> list[tuple[str, object, object]]:

@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import audit, validation
+from models import audit, paging, validation
 from models.db import Database, as_utc
 from models.errors import InputError
 from models.tables import Case, DigestDelivery, Product, Subscription
@@ -399,8 +399,4 @@ async def activity(session: AsyncSession, start: date, end: date, *, recent: int
 async def stale_unpublished(session: AsyncSession, *, enacted_before: date, limit: int) -> tuple[list[Product], int]:
     """Enacted before the given day and still not published, the longest waiting first."""
     where = (col(Product.enacted_on) < enacted_before) & col(Product.published_on).is_(None)
-    total = (await session.exec(select(func.count()).select_from(Product).where(where))).one()
-    rows = await session.exec(
-        select(Product).where(where).order_by(col(Product.enacted_on), col(Product.id)).limit(limit)
-    )
-    return list(rows.all()), int(total)
+    return await paging.page(session, Product, where, col(Product.enacted_on), col(Product.id), limit=limit)

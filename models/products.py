@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import audit, validation
+from models import audit, paging, validation
 from models.errors import InputError
 from models.tables import Kind, Product
 
@@ -191,10 +190,7 @@ async def unpublished(session: AsyncSession, *, limit: int, offset: int = 0) -> 
 
 
 async def _page(session: AsyncSession, where, order, limit: int, offset: int) -> tuple[list[Product], int]:
-    total = (await session.exec(select(func.count()).select_from(Product).where(where))).one()
-    rows = await session.exec(select(Product).where(where).order_by(order, col(Product.id).desc())
-                              .offset(offset).limit(limit))
-    return list(rows.all()), int(total)
+    return await paging.page(session, Product, where, order, col(Product.id).desc(), limit=limit, offset=offset)
 
 
 SIMILARITY_CUTOFF = 85
