@@ -32,8 +32,10 @@ CONSOLE_TOKEN = "1:console-without-network"
 FEATURE_MODULES = (help, products, cases, reports, members, corrections, digest)
 LAST_GROUP = 99
 # After a failure the write may or may not stand, so the user is told to check before sending it again.
-SORRY = ("Maaf, terjadi kesalahan saat memproses permintaan Anda. Sebelum mengirim ulang, periksa dengan "
-         "/daftar apakah data Anda sudah tercatat.")
+SORRY = (
+    "Maaf, terjadi kesalahan saat memproses permintaan Anda. Sebelum mengirim ulang, periksa dengan "
+    "/daftar apakah data Anda sudah tercatat."
+)
 
 
 def build_application(
@@ -132,8 +134,10 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update is None and isinstance(error, NetworkError):  # fetching updates failed; polling retries by itself
         log.warning("fetching updates failed, retrying: %s", error)
         return
-    log.error("error while handling an update: %s", "".join(
-        traceback.format_exception(type(error), error, error.__traceback__)) if error else "unknown")
+    log.error(
+        "error while handling an update: %s",
+        "".join(traceback.format_exception(type(error), error, error.__traceback__)) if error else "unknown",
+    )
     if not isinstance(update, Update):
         return
     try:

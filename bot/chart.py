@@ -49,8 +49,16 @@ def render_png(figures: Sequence[Figure], title: str, subtitle: str) -> bytes:
         if value >= 55:
             ax.text(value - 1.5, row, label, va="center", ha="right", color="white", fontsize=15, fontweight="bold")
         else:
-            ax.text(value + 1.5, row, label, va="center", ha="left", color="#222222", fontsize=15,
-                    fontweight="bold" if figure.percent is not None else "normal")
+            ax.text(
+                value + 1.5,
+                row,
+                label,
+                va="center",
+                ha="left",
+                color="#222222",
+                fontsize=15,
+                fontweight="bold" if figure.percent is not None else "normal",
+            )
     ax.set_yticks(rows, [f.indicator.code for f in figures], fontsize=17, fontweight="bold")
     ax.invert_yaxis()
     ax.set_xlim(0, 100)

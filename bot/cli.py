@@ -45,8 +45,11 @@ def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
 
 def cmd_run(settings: Settings, _args) -> int:
     if not settings.token:
-        print("iku-bot: TELEGRAM_BOT_TOKEN is not set (put it in .env or the environment); "
-              "`iku-bot console` runs without one.", file=sys.stderr)
+        print(
+            "iku-bot: TELEGRAM_BOT_TOKEN is not set (put it in .env or the environment); "
+            "`iku-bot console` runs without one.",
+            file=sys.stderr,
+        )
         return 2
     from bot import runner
 
@@ -118,9 +121,11 @@ def cmd_backup(settings: Settings, args) -> int:
 
     url = make_url(settings.async_database_url)
     if not url.drivername.startswith("sqlite"):
-        print("iku-bot: DATABASE_URL is a PostgreSQL database; back it up with pg_dump, for example\n"
-              f"  pg_dump --format=custom --file={args.file} '{url.set(drivername='postgresql')}'",
-              file=sys.stderr)
+        print(
+            "iku-bot: DATABASE_URL is a PostgreSQL database; back it up with pg_dump, for example\n"
+            f"  pg_dump --format=custom --file={args.file} '{url.set(drivername='postgresql')}'",
+            file=sys.stderr,
+        )
         return 2
     source = Path(url.database or "")
     if not url.database or url.database == ":memory:" or not source.is_file():
@@ -166,8 +171,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     settings = _settings()
-    commands = {"run": cmd_run, None: cmd_run, "console": cmd_console, "db": cmd_db, "backup": cmd_backup,
-                "has-token": cmd_has_token, "digest": cmd_digest}
+    commands = {
+        "run": cmd_run,
+        None: cmd_run,
+        "console": cmd_console,
+        "db": cmd_db,
+        "backup": cmd_backup,
+        "has-token": cmd_has_token,
+        "digest": cmd_digest,
+    }
     try:
         return commands[args.command](settings, args)
     except KeyboardInterrupt:

@@ -6,7 +6,7 @@ Tests replace the clock instead of sleeping or patching `datetime`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 
@@ -24,7 +24,7 @@ class Clock:
         return self.now().date()
 
     def utcnow(self) -> datetime:
-        return self.now().astimezone(timezone.utc)
+        return self.now().astimezone(UTC)
 
     # Test helpers: a fixed clock that can be moved forward.
     def set(self, moment: datetime) -> None:

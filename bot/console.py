@@ -19,9 +19,9 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.app import build_application
-from models.migrate import upgrade
 from bot.offline_api import ApiCall, OfflineBotApi, message_data
 from bot.settings import Settings
+from models.migrate import upgrade
 
 _TAG = re.compile(r"<[^>]+>")
 CONSOLE_CHAT_TITLE = "Konsol"
@@ -91,8 +91,13 @@ class Console:
                     },
                 },
             }
-        message = message_data(line, message_id=next(self._message_ids), user_id=self.user_id,
-                               date=int(time.time()), first_name=CONSOLE_CHAT_TITLE)
+        message = message_data(
+            line,
+            message_id=next(self._message_ids),
+            user_id=self.user_id,
+            date=int(time.time()),
+            first_name=CONSOLE_CHAT_TITLE,
+        )
         return {"update_id": next(self._update_ids), "message": message}
 
     def _button(self, line: str) -> tuple[str, str, int] | None:

@@ -56,8 +56,10 @@ class Report:
     migrated: dict[int, int] = field(default_factory=dict)
 
     def __str__(self) -> str:
-        return (f"{len(self.sent)} sent, {len(self.retrying)} to retry, {len(self.failed)} failed, "
-                f"{len(self.skipped)} skipped, {len(self.busy)} taken by another worker")
+        return (
+            f"{len(self.sent)} sent, {len(self.retrying)} to retry, {len(self.failed)} failed, "
+            f"{len(self.skipped)} skipped, {len(self.busy)} taken by another worker"
+        )
 
 
 def instance_id(application: Application) -> str:
@@ -92,10 +94,21 @@ async def deliver(application: Application, now: datetime) -> Report:
             continue
         if now - slot <= grace:
             fresh.append((chat_id, slot))
-        elif await digests.record_skipped(db, chat_id=chat_id, slot=slot, by=me, now=svc.clock.utcnow(),
-                                          reason=f"{now - slot} late, beyond the {grace} grace window"):
-            log.warning("digest for chat %s, slot %s, skipped: the bot was down until %s (grace %s)",
-                        chat_id, slot.isoformat(), now.isoformat(), grace)
+        elif await digests.record_skipped(
+            db,
+            chat_id=chat_id,
+            slot=slot,
+            by=me,
+            now=svc.clock.utcnow(),
+            reason=f"{now - slot} late, beyond the {grace} grace window",
+        ):
+            log.warning(
+                "digest for chat %s, slot %s, skipped: the bot was down until %s (grace %s)",
+                chat_id,
+                slot.isoformat(),
+                now.isoformat(),
+                grace,
+            )
             report.skipped.append(chat_id)
 
     retries: list[DigestDelivery] = []
@@ -110,8 +123,13 @@ async def deliver(application: Application, now: datetime) -> Report:
                 retries.append(row)
         elif row.id not in in_flight and now - row.claimed_at > LEASE:
             part = _in_flight_part(row)
-            await _give_up(db, row, CLAIMED, f"interrupted while sending the {part}; it may have arrived, "
-                                             "so it is not sent again", report)
+            await _give_up(
+                db,
+                row,
+                CLAIMED,
+                f"interrupted while sending the {part}; it may have arrived, so it is not sent again",
+                report,
+            )
 
     if fresh or retries:
         today = now.astimezone(tz).date()
@@ -168,8 +186,15 @@ class _Photo:
 
 
 class _FanOut:
-    def __init__(self, application: Application, data: content.Digest, baselines: dict[int, digests.Baseline],
-                 report: Report, me: str, in_flight: set[int]) -> None:
+    def __init__(
+        self,
+        application: Application,
+        data: content.Digest,
+        baselines: dict[int, digests.Baseline],
+        report: Report,
+        me: str,
+        in_flight: set[int],
+    ) -> None:
         self.app = application
         self.svc = services.of(application)
         self.data = data
@@ -252,16 +277,16 @@ class _FanOut:
         outcome = classify(exc)
         if outcome == "removed":
             async with db.session() as session:
-                await digests.deactivate(session, chat_id=chat_id, actor_id=self.app.bot.id, now=now,
-                                         reason="subscription.removed")
+                await digests.deactivate(
+                    session, chat_id=chat_id, actor_id=self.app.bot.id, now=now, reason="subscription.removed"
+                )
             await digests.settle(db, row, by=self.me, status=FAILED, error=error)
             log.info("digest for chat %s: the bot is no longer in the group (%s); subscription stopped", chat_id, exc)
             self.report.deactivated.append(chat_id)
             self.report.failed.append(chat_id)
         elif outcome == "retry":
             await digests.settle(db, row, by=self.me, status=RETRY, error=error, claimed_at=now)
-            log.warning("digest for chat %s not sent (%s); retrying in %s", chat_id, error,
-                        retry_delay(row.attempts))
+            log.warning("digest for chat %s not sent (%s); retrying in %s", chat_id, error, retry_delay(row.attempts))
             self.report.retrying.append(chat_id)
         else:
             reason = error + ("; it may have arrived, so it is not sent again" if outcome == "uncertain" else "")
@@ -286,6 +311,7 @@ def classify(exc: TelegramError) -> str:
 
 async def send_now(bot: Bot, chat_id: int, data: content.Digest, baseline: digests.Baseline | None = None) -> None:
     """The digest outside any schedule (/ringkasan, `iku-bot digest --chat`): no slot, no claim."""
-    await bot.send_message(chat_id, content.render(data, baseline), parse_mode=ParseMode.HTML,
-                           link_preview_options=_NO_PREVIEW)
+    await bot.send_message(
+        chat_id, content.render(data, baseline), parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEW
+    )
     await bot.send_photo(chat_id, photo=await content.chart_png(data), caption=data.chart_caption)

@@ -71,27 +71,32 @@ async def collect(db: Database, today: date, tz: ZoneInfo, stale_days: int) -> D
     period = Period(today.year)
     async with db.session() as session:
         figures = await indicators.compute(session, period, today)
-        week = await digests.activity(session, today - timedelta(days=7), today - timedelta(days=1),
-                                      recent=RECENT_ITEMS)
+        week = await digests.activity(
+            session, today - timedelta(days=7), today - timedelta(days=1), recent=RECENT_ITEMS
+        )
         stale, stale_total = await digests.stale_unpublished(
-            session, enacted_before=today - timedelta(days=stale_days), limit=ATTENTION_ITEMS)
+            session, enacted_before=today - timedelta(days=stale_days), limit=ATTENTION_ITEMS
+        )
         open_rows, open_total = await cases.open_cases(session, limit=ATTENTION_ITEMS)
     return Digest(today, tz, period, figures, week, stale_days, stale, stale_total, open_rows, open_total)
 
 
 # --- the digest text -----------------------------------------------------------------------------------
 
+
 def render(digest: Digest, baseline: Baseline | None = None) -> str:
     """The digest for one group; `baseline` is that group's previous digest, if any."""
     text = ""
     for recent, attention in _SHRINK:
-        text = "\n\n".join((
-            _heading(digest),
-            _indicators(digest, baseline),
-            _activity(digest, recent),
-            _attention(digest, attention),
-            "Rincian: /iku · /daftar",
-        ))
+        text = "\n\n".join(
+            (
+                _heading(digest),
+                _indicators(digest, baseline),
+                _activity(digest, recent),
+                _attention(digest, attention),
+                "Rincian: /iku · /daftar",
+            )
+        )
         if tg_len(text) <= MAX_MESSAGE_CHARS:
             break
     return text
@@ -158,8 +163,10 @@ def _attention(digest: Digest, limit: int) -> str:
     head = f"Ditetapkan lebih dari {digest.stale_days} hari, belum dipublikasikan: <b>{digest.stale_total}</b>"
     lines.append(head)
     lines += _some([_waiting_item(p, digest.today) for p in digest.stale], digest.stale_total, limit)
-    lines.append(f"Perkara belum selesai: <b>{digest.open_total}</b>" +
-                 (", yang terlama:" if digest.open_total and limit else ""))
+    lines.append(
+        f"Perkara belum selesai: <b>{digest.open_total}</b>"
+        + (", yang terlama:" if digest.open_total and limit else "")
+    )
     lines += _some([_open_item(c, digest.today) for c in digest.open_cases], digest.open_total, limit)
     return "\n".join(lines)
 
@@ -192,8 +199,10 @@ def _case_item(case: Case, event: str) -> str:
 def _waiting_item(product: Product, today: date) -> str:
     ref = escape(replies.product_ref(product))
     days = (today - product.enacted_on).days
-    return (f"• <b>{ref}</b> {escape(shorten(product.title, TITLE_CHARS))} — ditetapkan "
-            f"{human_date(product.enacted_on)} ({days} hari)")
+    return (
+        f"• <b>{ref}</b> {escape(shorten(product.title, TITLE_CHARS))} — ditetapkan "
+        f"{human_date(product.enacted_on)} ({days} hari)"
+    )
 
 
 def _open_item(case: Case, today: date) -> str:
@@ -210,6 +219,7 @@ def date_range(start: date, end: date) -> str:
 
 
 # --- subscriptions ---------------------------------------------------------------------------------------
+
 
 def moment(slot: datetime, tz: ZoneInfo) -> str:
     """`Senin, 30 November 2026 pukul 08.00 WIB`."""
@@ -235,17 +245,23 @@ def subscribed(sub: Subscription, started: bool, tz: ZoneInfo, now: datetime) ->
 
 
 def stopped() -> str:
-    return (f"Ringkasan mingguan IKU untuk grup ini dihentikan. Aktifkan lagi dengan "
-            f"<code>{escape(digests.EXAMPLE_SUBSCRIBE)}</code>.")
+    return (
+        f"Ringkasan mingguan IKU untuk grup ini dihentikan. Aktifkan lagi dengan "
+        f"<code>{escape(digests.EXAMPLE_SUBSCRIBE)}</code>."
+    )
 
 
 def schedule_of_group(sub: Subscription | None, tz: ZoneInfo, now: datetime) -> str:
     if sub is None or not sub.active:
-        return ("Grup ini belum berlangganan ringkasan mingguan IKU.\n"
-                f"Admin atau kasubbag dapat mengaktifkannya: <code>{escape(digests.EXAMPLE_SUBSCRIBE)}</code>")
+        return (
+            "Grup ini belum berlangganan ringkasan mingguan IKU.\n"
+            f"Admin atau kasubbag dapat mengaktifkannya: <code>{escape(digests.EXAMPLE_SUBSCRIBE)}</code>"
+        )
     schedule = Schedule.of(sub)
-    return (f"Ringkasan mingguan IKU dikirim ke grup ini setiap <b>{escape(schedule_label(schedule, tz, now))}</b>.\n"
-            f"Pengiriman berikutnya: {escape(moment(digests.next_slot(schedule, now, tz), tz))}.")
+    return (
+        f"Ringkasan mingguan IKU dikirim ke grup ini setiap <b>{escape(schedule_label(schedule, tz, now))}</b>.\n"
+        f"Pengiriman berikutnya: {escape(moment(digests.next_slot(schedule, now, tz), tz))}."
+    )
 
 
 def schedules(subs: Sequence[Subscription], tz: ZoneInfo, now: datetime) -> str:
@@ -254,10 +270,17 @@ def schedules(subs: Sequence[Subscription], tz: ZoneInfo, now: datetime) -> str:
         schedule = Schedule.of(sub)
         title = escape(shorten(sub.title, 60)) if sub.title else "<i>tanpa nama</i>"
         lines.append(f"• <b>{title}</b> (<code>{sub.chat_id}</code>) — {escape(schedule_label(schedule, tz, now))}")
-    return replies.listing("Grup penerima ringkasan mingguan", lines, len(subs),
-                           "Belum ada grup yang berlangganan. Ketik /langganan di grup.")
+    return replies.listing(
+        "Grup penerima ringkasan mingguan",
+        lines,
+        len(subs),
+        "Belum ada grup yang berlangganan. Ketik /langganan di grup.",
+    )
 
 
 async def chart_png(digest: Digest) -> bytes:
-    return await chart.png(digest.figures, f"Capaian IKU {digest.period.label}",
-                           f"Bagian Hukum Setda Kota Probolinggo · s.d. {human_date(digest.today)}")
+    return await chart.png(
+        digest.figures,
+        f"Capaian IKU {digest.period.label}",
+        f"Bagian Hukum Setda Kota Probolinggo · s.d. {human_date(digest.today)}",
+    )

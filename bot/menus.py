@@ -24,8 +24,9 @@ def _commands(entries) -> list[BotCommand]:
 async def set_default_menus(bot: Bot) -> None:
     try:
         await bot.set_my_commands(_commands(catalog.COMMANDS), scope=BotCommandScopeAllPrivateChats())
-        await bot.set_my_commands(_commands(c for c in catalog.COMMANDS if c.in_groups),
-                                  scope=BotCommandScopeAllGroupChats())
+        await bot.set_my_commands(
+            _commands(c for c in catalog.COMMANDS if c.in_groups), scope=BotCommandScopeAllGroupChats()
+        )
     except TelegramError as exc:  # the menu is a convenience; the bot works without it
         log.warning("could not set the command menu: %s", exc)
 

@@ -55,9 +55,16 @@ class OfflineBotApi(BaseRequest):
     async def shutdown(self) -> None:
         return None
 
-    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
-                         read_timeout=None, write_timeout=None, connect_timeout=None,
-                         pool_timeout=None) -> tuple[int, bytes]:
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout=None,
+        write_timeout=None,
+        connect_timeout=None,
+        pool_timeout=None,
+    ) -> tuple[int, bytes]:
         name = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
         files: dict[str, bytes] = {}
@@ -87,14 +94,23 @@ class OfflineBotApi(BaseRequest):
             return BOT_USER
         if call.method == "getUpdates":
             return []
-        if call.method in ("sendMessage", "sendPhoto", "sendDocument", "editMessageText",
-                           "editMessageReplyMarkup", "editMessageCaption"):
+        if call.method in (
+            "sendMessage",
+            "sendPhoto",
+            "sendDocument",
+            "editMessageText",
+            "editMessageReplyMarkup",
+            "editMessageCaption",
+        ):
             chat_id = int(params.get("chat_id", 0))
             message: dict[str, Any] = {
                 "message_id": int(params.get("message_id") or next(self._message_ids)),
                 "date": int(time.time()),
-                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup",
-                         **({"title": "Grup"} if chat_id < 0 else {"first_name": "Pengguna"})},
+                "chat": {
+                    "id": chat_id,
+                    "type": "private" if chat_id > 0 else "supergroup",
+                    **({"title": "Grup"} if chat_id < 0 else {"first_name": "Pengguna"}),
+                },
                 "from": BOT_USER,
             }
             if "text" in params:
@@ -111,8 +127,17 @@ class OfflineBotApi(BaseRequest):
         return True
 
 
-def message_data(text: str, *, message_id: int, user_id: int, date: int, chat_id: int | None = None,
-                 chat_type: str = "private", first_name: str = "Pengguna", chat_title: str = "Grup") -> dict[str, Any]:
+def message_data(
+    text: str,
+    *,
+    message_id: int,
+    user_id: int,
+    date: int,
+    chat_id: int | None = None,
+    chat_type: str = "private",
+    first_name: str = "Pengguna",
+    chat_title: str = "Grup",
+) -> dict[str, Any]:
     """A text message as Telegram delivers it, with the bot_command entity Telegram adds to commands."""
     chat: dict[str, Any] = {"id": user_id if chat_id is None else chat_id, "type": chat_type}
     if chat_type == "private":

@@ -86,4 +86,3 @@ class DatabasePersistence(BasePersistence):
 
     async def flush(self) -> None:
         return None
-

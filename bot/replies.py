@@ -56,6 +56,7 @@ def error(exc: InputError) -> str:
 
 # --- legal products -------------------------------------------------------------------------------
 
+
 def product_ref(product: Product) -> str:
     return f"#{product.id} {KIND_SHORT[Kind(product.kind)]}"
 
@@ -88,6 +89,7 @@ def product_line(product: Product, today: date | None = None) -> str:
 
 # --- cases ---------------------------------------------------------------------------------------
 
+
 def case_card(case: Case) -> str:
     lines = [f"<b>Perkara #{case.id}</b>: {escape(case.register_number)}"]
     if case.description:
@@ -113,6 +115,7 @@ def case_line(case: Case, today: date | None = None, description_chars: int = 80
 
 # --- members -------------------------------------------------------------------------------------
 
+
 def role_label(member: Member) -> str:
     """`Staf bankum`."""
     role = ROLE_LABEL.get(member.role, member.role)
@@ -125,6 +128,7 @@ def member_line(member: Member) -> str:
 
 
 # --- indicators ----------------------------------------------------------------------------------
+
 
 def indicators(figures: Sequence[Figure], period: Period, today: date) -> str:
     heading = f"<b>Capaian IKU Bagian Hukum — {escape(period.label)}</b>"
@@ -192,8 +196,10 @@ def _audit_value(value) -> str:
 def audit_changes(entry) -> str:
     from models.corrections import FIELD_LABELS, changes
 
-    parts = [f"{escape(FIELD_LABELS.get(name, name))}: {_audit_value(old)} → {_audit_value(new)}"
-             for name, old, new in changes(entry)]
+    parts = [
+        f"{escape(FIELD_LABELS.get(name, name))}: {_audit_value(old)} → {_audit_value(new)}"
+        for name, old, new in changes(entry)
+    ]
     return "; ".join(parts)
 
 
@@ -213,5 +219,7 @@ def audit_line(entry, names: dict[int, str], tz) -> str:
 
 def audit_summary(entry, names: dict[int, str], tz) -> str:
     noun = ENTITY_LABEL.get(entry.entity, entry.entity)
-    return f"{escape(ACTION_LABEL.get(entry.action, entry.action))} pada {noun} #{escape(entry.entity_id)}\n" + \
-        audit_line(entry, names, tz)
+    return (
+        f"{escape(ACTION_LABEL.get(entry.action, entry.action))} pada {noun} #{escape(entry.entity_id)}\n"
+        + audit_line(entry, names, tz)
+    )

@@ -51,7 +51,7 @@ def secrets_of(settings: Settings) -> list[str]:
         found.append(settings.webhook_secret.get_secret_value())
     try:
         password = make_url(settings.database_url).password
-    except Exception:  # noqa: BLE001 - a malformed URL fails later with its own message
+    except Exception:
         password = None
     if password:
         found.append(str(password))
@@ -105,8 +105,12 @@ def run(settings: Settings) -> int:
         if settings.bot_mode == "webhook":
             url = settings.webhook_url or ""
             application.updater = DrainingUpdater(application.bot, application.update_queue)
-            log.info("starting in webhook mode: listening on %s:%s, Telegram posts to %s",
-                     settings.webhook_listen, settings.webhook_port, url)
+            log.info(
+                "starting in webhook mode: listening on %s:%s, Telegram posts to %s",
+                settings.webhook_listen,
+                settings.webhook_port,
+                url,
+            )
             application.run_webhook(
                 listen=settings.webhook_listen,
                 port=settings.webhook_port,
@@ -124,7 +128,7 @@ def run(settings: Settings) -> int:
     except InvalidToken:
         log.error("Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather")
         return 1
-    except Exception:  # noqa: BLE001 - logged through the redacting handler, never a raw traceback
+    except Exception:
         log.exception("the bot stopped on an error")
         return 1
     log.info("stopped")

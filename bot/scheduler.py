@@ -13,6 +13,7 @@ down (within the grace window), retries failed sends, and settles slots that can
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import datetime, timedelta
 
@@ -55,9 +56,16 @@ async def start(application: Application) -> None:
         schedule(application, sub)
     _remove(application, SWEEP_ID)
     application.job_queue.run_repeating(
-        _on_sweep, interval=SWEEP_EVERY, first=SWEEP_FIRST, name=SWEEP_ID,
-        job_kwargs={"id": SWEEP_ID, "replace_existing": True, "coalesce": True,
-                    "misfire_grace_time": int(SWEEP_EVERY.total_seconds())},
+        _on_sweep,
+        interval=SWEEP_EVERY,
+        first=SWEEP_FIRST,
+        name=SWEEP_ID,
+        job_kwargs={
+            "id": SWEEP_ID,
+            "replace_existing": True,
+            "coalesce": True,
+            "misfire_grace_time": int(SWEEP_EVERY.total_seconds()),
+        },
     )
     log.info("weekly digests: %d group(s) scheduled", len(subs))
 
@@ -75,9 +83,17 @@ def schedule(application: Application, sub: Subscription) -> None:
     _remove(application, job_id(sub.chat_id))  # also drops a not-yet-started duplicate
     grace = services.of(application).settings.digest_grace_hours * 3600
     application.job_queue.run_custom(
-        _on_slot, name=job_id(sub.chat_id), data=sub.chat_id,
-        job_kwargs={"trigger": trigger(sub, application), "id": job_id(sub.chat_id), "replace_existing": True,
-                    "misfire_grace_time": grace, "coalesce": True, "max_instances": 1},
+        _on_slot,
+        name=job_id(sub.chat_id),
+        data=sub.chat_id,
+        job_kwargs={
+            "trigger": trigger(sub, application),
+            "id": job_id(sub.chat_id),
+            "replace_existing": True,
+            "misfire_grace_time": grace,
+            "coalesce": True,
+            "max_instances": 1,
+        },
     )
 
 
@@ -88,10 +104,8 @@ def unschedule(application: Application, chat_id: int) -> None:
 def _remove(application: Application, ident: str) -> None:
     if application.job_queue is None:
         return
-    try:
+    with contextlib.suppress(JobLookupError):
         application.job_queue.scheduler.remove_job(ident)
-    except JobLookupError:
-        pass
 
 
 async def sync_chat(application: Application, chat_id: int) -> None:

@@ -75,7 +75,7 @@ class Settings(BaseSettings):
             ("postgres://", "postgresql+psycopg://"),
         ):
             if url.startswith(plain):
-                return async_ + url[len(plain):]
+                return async_ + url[len(plain) :]
         return url
 
     def ensure_data_dir(self) -> None:
@@ -83,4 +83,4 @@ class Settings(BaseSettings):
         url = self.async_database_url
         prefix = "sqlite+aiosqlite:///"
         if url.startswith(prefix) and ":memory:" not in url:
-            Path(url[len(prefix):]).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            Path(url[len(prefix) :]).expanduser().parent.mkdir(parents=True, exist_ok=True)

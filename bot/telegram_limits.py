@@ -20,8 +20,11 @@ def rate_limiter(max_retries: int = 3) -> AIORateLimiter:
     for its retry_after (then retried, up to `max_retries` times), so avoiding them is what keeps a
     500-group digest fast (benchmarks/digest_fanout.py). Per group: 20 per minute, as Telegram asks."""
     return AIORateLimiter(
-        overall_max_rate=1, overall_time_period=1 / PACED_MESSAGES_PER_SECOND,
-        group_max_rate=MESSAGES_PER_MINUTE_PER_GROUP, group_time_period=60, max_retries=max_retries,
+        overall_max_rate=1,
+        overall_time_period=1 / PACED_MESSAGES_PER_SECOND,
+        group_max_rate=MESSAGES_PER_MINUTE_PER_GROUP,
+        group_time_period=60,
+        max_retries=max_retries,
     )
 
 

@@ -71,5 +71,12 @@ def end(token: object) -> None:
     chat = update.effective_chat.id if update.effective_chat else "-"
     outcome = "+".join(record.outcomes) or "ok"
     millis = (time.perf_counter() - record.started) * 1000
-    log.info("update %s %s user=%s chat=%s outcome=%s duration=%.0fms", update.update_id, command(update), user,
-             chat, outcome, millis)
+    log.info(
+        "update %s %s user=%s chat=%s outcome=%s duration=%.0fms",
+        update.update_id,
+        command(update),
+        user,
+        chat,
+        outcome,
+        millis,
+    )

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-
-
 from html import escape
 
 from bot import replies
@@ -35,8 +33,8 @@ def split_register(words: list[str]) -> tuple[str, list[str]]:
     if words[0].startswith(('"', "“")):
         for end, word in enumerate(words):
             if word.endswith(('"', "”")) and (end > 0 or len(word) > 1):
-                register = " ".join(words[: end + 1]).strip("\"“”")
-                return register, words[end + 1:]
+                register = " ".join(words[: end + 1]).strip('"“”')
+                return register, words[end + 1 :]
         raise InputError("Tanda kutip nomor register belum ditutup.", cases.EXAMPLE_OPEN)
     register, rest = words[0], words[1:]
     if _COURT_CODE.search(register) and rest and _SEAT.match(rest[0]) and not starts_with_date(rest):
@@ -45,6 +43,7 @@ def split_register(words: list[str]) -> tuple[str, list[str]]:
 
 
 # --- /perkara ------------------------------------------------------------------------------------------
+
 
 async def _check_register(inp: StepInput, raw: str) -> str:
     register = cases.clean_register(raw)
@@ -66,9 +65,14 @@ async def _open_summary(inp: StepInput) -> str:
 
 async def _open(session, values, member: Member, ctx: SaveContext) -> str:
     case = await cases.open_case(
-        session, actor_id=member.user_id, register_number=values["register"],
-        description=values.get("description") or "", started_on=as_date(values["date"]), today=ctx.today,
-        now=ctx.now, update_id=ctx.update_id,
+        session,
+        actor_id=member.user_id,
+        register_number=values["register"],
+        description=values.get("description") or "",
+        started_on=as_date(values["date"]),
+        today=ctx.today,
+        now=ctx.now,
+        update_id=ctx.update_id,
     )
     return "✅ Perkara dicatat.\n" + replies.case_card(case)
 
@@ -80,23 +84,31 @@ def _parse_perkara(args: list[str], day) -> dict:
     return {"register": register, "description": " ".join(rest), "date": (started_on or day).isoformat()}
 
 
-PERKARA = dialog.register(Form(
-    name="perkara",
-    title="Perkara baru",
-    action=Action.open_case,
-    steps=(
-        Step("register", "text", "Ketik nomor register perkara (misalnya 12/Pdt.G/2026/PN Prb):", _check_register),
-        Step("description", "text", "Ketik uraian singkat perkara, atau tekan Lewati:", _check_description,
-             optional=True),
-        date_step("mulai penanganan", cases.EXAMPLE_OPEN),
-    ),
-    summary=_open_summary,
-    save=_open,
-    parse_args=_parse_perkara,
-))
+PERKARA = dialog.register(
+    Form(
+        name="perkara",
+        title="Perkara baru",
+        action=Action.open_case,
+        steps=(
+            Step("register", "text", "Ketik nomor register perkara (misalnya 12/Pdt.G/2026/PN Prb):", _check_register),
+            Step(
+                "description",
+                "text",
+                "Ketik uraian singkat perkara, atau tekan Lewati:",
+                _check_description,
+                optional=True,
+            ),
+            date_step("mulai penanganan", cases.EXAMPLE_OPEN),
+        ),
+        summary=_open_summary,
+        save=_open,
+        parse_args=_parse_perkara,
+    )
+)
 
 
 # --- /selesai ------------------------------------------------------------------------------------------
+
 
 async def _open_cases(session, offset: int, limit: int):
     rows, total = await cases.open_cases(session, limit=limit, offset=offset)
@@ -114,20 +126,34 @@ async def _started_on(inp: StepInput):
 
 
 async def _check_outcome(inp: StepInput, raw: str) -> str:
-    return validation.text(raw, limit=validation.MAX_OUTCOME_CHARS, what="hasil", example=cases.EXAMPLE_RESOLVE,
-                           required=True, field="outcome")
+    return validation.text(
+        raw,
+        limit=validation.MAX_OUTCOME_CHARS,
+        what="hasil",
+        example=cases.EXAMPLE_RESOLVE,
+        required=True,
+        field="outcome",
+    )
 
 
 async def _resolve_summary(inp: StepInput) -> str:
     case = await inp.session.get(Case, inp.values["case"])
-    return (f"{replies.case_card(case)}\n\nTanggal selesai: {human_date(as_date(inp.values['date']))}\n"
-            f"Hasil: {escape(inp.values['outcome'])}")
+    return (
+        f"{replies.case_card(case)}\n\nTanggal selesai: {human_date(as_date(inp.values['date']))}\n"
+        f"Hasil: {escape(inp.values['outcome'])}"
+    )
 
 
 async def _resolve(session, values, member: Member, ctx: SaveContext) -> str:
     case = await cases.resolve(
-        session, actor_id=member.user_id, case_id=values["case"], resolved_on=as_date(values["date"]),
-        outcome=values.get("outcome") or "", today=ctx.today, now=ctx.now, update_id=ctx.update_id,
+        session,
+        actor_id=member.user_id,
+        case_id=values["case"],
+        resolved_on=as_date(values["date"]),
+        outcome=values.get("outcome") or "",
+        today=ctx.today,
+        now=ctx.now,
+        update_id=ctx.update_id,
     )
     return "✅ Penyelesaian perkara dicatat.\n" + replies.case_card(case)
 
@@ -139,20 +165,35 @@ def _parse_selesai(args: list[str], day) -> dict:
     return {"case": case_id, "date": (resolved_on or day).isoformat(), "outcome": " ".join(rest)}
 
 
-SELESAI = dialog.register(Form(
-    name="selesai",
-    title="Perkara selesai",
-    action=Action.resolve_case,
-    steps=(
-        Step("case", "pick", "Pilih perkara yang selesai (terlama di atas):", _check_open_case,
-             listing=_open_cases, empty="Tidak ada perkara yang masih berjalan."),
-        date_step("selesai", cases.EXAMPLE_RESOLVE, after=_started_on),
-        Step("outcome", "choice", "Apa hasilnya?", _check_outcome, choices=OUTCOMES, other="Lainnya",
-             typed_prompt="Ketik hasilnya:"),
-    ),
-    summary=_resolve_summary,
-    save=_resolve,
-    parse_args=_parse_selesai,
-))
+SELESAI = dialog.register(
+    Form(
+        name="selesai",
+        title="Perkara selesai",
+        action=Action.resolve_case,
+        steps=(
+            Step(
+                "case",
+                "pick",
+                "Pilih perkara yang selesai (terlama di atas):",
+                _check_open_case,
+                listing=_open_cases,
+                empty="Tidak ada perkara yang masih berjalan.",
+            ),
+            date_step("selesai", cases.EXAMPLE_RESOLVE, after=_started_on),
+            Step(
+                "outcome",
+                "choice",
+                "Apa hasilnya?",
+                _check_outcome,
+                choices=OUTCOMES,
+                other="Lainnya",
+                typed_prompt="Ketik hasilnya:",
+            ),
+        ),
+        summary=_resolve_summary,
+        save=_resolve,
+        parse_args=_parse_selesai,
+    )
+)
 
 COMMANDS: dict = {}  # these commands are entry points of the dialogue handler (handlers/dialog.py)

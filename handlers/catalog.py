@@ -32,8 +32,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("ringkasan", Action.read, "Ringkasan mingguan IKU saat ini", "/ringkasan", in_groups=True),
     # /jadwal works in groups too; the group menu lists only the five commands groups need most.
     Command("jadwal", Action.read, "Jadwal ringkasan mingguan", "/jadwal"),
-    Command("langganan", Action.subscribe, "Kirim ringkasan mingguan ke grup ini", "/langganan senin 08:00",
-            in_groups=True),
+    Command(
+        "langganan", Action.subscribe, "Kirim ringkasan mingguan ke grup ini", "/langganan senin 08:00", in_groups=True
+    ),
     Command("berhenti", Action.subscribe, "Hentikan ringkasan mingguan di grup ini", "/berhenti", in_groups=True),
     Command("anggota", Action.manage_members, "Kelola anggota", "/anggota tambah 123456789 staf bankum Nama"),
     Command("bantuan", None, "Petunjuk penggunaan", "/bantuan", in_groups=True),

@@ -50,8 +50,13 @@ async def _check_value(inp: StepInput, raw: str):
     """The new value, checked by the same rules as when it was logged."""
     value: object = parse_date(raw, inp.today) if _field(inp.values).kind == "date" else raw
     _, _, cleaned = await corrections.check_edit(
-        inp.session, member=inp.member, entity=inp.values["entity"], record_id=inp.values["id"],
-        field=inp.values["field"], value=value, today=inp.today,
+        inp.session,
+        member=inp.member,
+        entity=inp.values["entity"],
+        record_id=inp.values["id"],
+        field=inp.values["field"],
+        value=value,
+        today=inp.today,
     )
     return cleaned.isoformat() if _field(inp.values).kind == "date" else raw
 
@@ -68,16 +73,26 @@ async def _summary(inp: StepInput) -> str:
     record = await corrections.load(inp.session, inp.values["entity"], inp.values["id"], corrections.EXAMPLE_EDIT)
     field = _field(inp.values)
     card = replies.product_card(record) if isinstance(record, Product) else replies.case_card(record)
-    return (f"{card}\n\n{escape(field.label)}: {_shown(field, getattr(record, field.name))} → "
-            f"{_shown(field, inp.values['value'])}")
+    return (
+        f"{card}\n\n{escape(field.label)}: {_shown(field, getattr(record, field.name))} → "
+        f"{_shown(field, inp.values['value'])}"
+    )
 
 
 async def _save(session, values, member: Member, ctx: SaveContext) -> str:
     field = _field(values)
     value = as_date(values["value"]) if field.kind == "date" else values["value"]
-    record = await corrections.edit(session, member=member, entity=values["entity"], record_id=values["id"],
-                                    field=values["field"], value=value, today=ctx.today, now=ctx.now,
-                                    update_id=ctx.update_id)
+    record = await corrections.edit(
+        session,
+        member=member,
+        entity=values["entity"],
+        record_id=values["id"],
+        field=values["field"],
+        value=value,
+        today=ctx.today,
+        now=ctx.now,
+        update_id=ctx.update_id,
+    )
     card = replies.product_card(record) if isinstance(record, Product) else replies.case_card(record)
     return "✅ Perubahan disimpan.\n" + card
 
@@ -86,19 +101,21 @@ def _is_date(values: dict) -> bool:
     return "field" in values and _field(values).kind == "date"
 
 
-UBAH = dialog.register(Form(
-    name="ubah",
-    title="Ubah data",
-    action=Action.correct,
-    steps=(
-        Step("field", "choice", "Data mana yang diubah?", _check_field, choices=_field_choices),
-        Step("value", "date", "Tanggal yang benar?", _check_value, applies=_is_date),
-        Step("value", "text", "Ketik nilai yang benar:", _check_value, applies=lambda v: not _is_date(v)),
-    ),
-    summary=_summary,
-    save=_save,
-    start_values=_start,
-))
+UBAH = dialog.register(
+    Form(
+        name="ubah",
+        title="Ubah data",
+        action=Action.correct,
+        steps=(
+            Step("field", "choice", "Data mana yang diubah?", _check_field, choices=_field_choices),
+            Step("value", "date", "Tanggal yang benar?", _check_value, applies=_is_date),
+            Step("value", "text", "Ketik nilai yang benar:", _check_value, applies=lambda v: not _is_date(v)),
+        ),
+        summary=_summary,
+        save=_save,
+        start_values=_start,
+    )
+)
 
 
 @requires(Action.correct)
@@ -108,8 +125,7 @@ async def urungkan(update: Update, context: ContextTypes.DEFAULT_TYPE, member: M
     undone = []
 
     async def work(session) -> str:
-        entry = await corrections.undo_last(session, member=member, now=svc.clock.utcnow(),
-                                            update_id=update.update_id)
+        entry = await corrections.undo_last(session, member=member, now=svc.clock.utcnow(), update_id=update.update_id)
         undone.append(entry)
         names = await members.names(session, [entry.actor_id])
         return "↩️ Diurungkan: " + replies.audit_summary(entry, names, svc.clock.tz)

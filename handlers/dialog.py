@@ -12,6 +12,7 @@ notice and changes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
@@ -22,7 +23,6 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
-from telegram.warnings import PTBUserWarning
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -32,6 +32,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from telegram.warnings import PTBUserWarning
 
 from bot import replies, services
 from bot.dates import parse_date
@@ -117,6 +118,7 @@ def register(form: Form) -> Form:
 
 # --- the draft -----------------------------------------------------------------------------------
 
+
 def _draft(context: ContextTypes.DEFAULT_TYPE) -> dict[str, Any] | None:
     if context.user_data is None:
         return None
@@ -164,6 +166,7 @@ def _callback(form: str, step: int, op: str, arg: object = "") -> str:
 
 # --- starting --------------------------------------------------------------------------------------
 
+
 def entry(form: Form) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[object]]:
     """The command: one-line form when it has arguments, otherwise the dialogue."""
 
@@ -205,11 +208,24 @@ async def _one_line(update: Update, context: ContextTypes.DEFAULT_TYPE, form: Fo
     return await _save(update, context, form, member, values)
 
 
-async def begin(update: Update, context: ContextTypes.DEFAULT_TYPE, form: Form, values: dict[str, Any],
-                at_step: int = 0, error: InputError | None = None, member: Member | None = None) -> object:
+async def begin(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    form: Form,
+    values: dict[str, Any],
+    at_step: int = 0,
+    error: InputError | None = None,
+    member: Member | None = None,
+) -> object:
     """Start (or resume at `at_step`) a dialogue with `values` already known."""
-    draft = {"form": form.name, "step": at_step, "values": values, "page": 0, "typing": False,
-             "seen": [update.update_id]}
+    draft = {
+        "form": form.name,
+        "step": at_step,
+        "values": values,
+        "page": 0,
+        "typing": False,
+        "seen": [update.update_id],
+    }
     _touch(context, draft)
     context.user_data[DRAFT] = draft
     _skip_inapplicable(form, draft)
@@ -223,8 +239,10 @@ def _skip_inapplicable(form: Form, draft: dict[str, Any]) -> None:
 
 # --- asking ----------------------------------------------------------------------------------------
 
-async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE, error: InputError | None = None, *,
-              member: Member | None = None) -> object:
+
+async def ask(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, error: InputError | None = None, *, member: Member | None = None
+) -> object:
     draft = _draft(context)
     form = FORMS[draft["form"]]
     index = draft["step"]
@@ -237,28 +255,39 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE, error: InputEr
         step_input = StepInput(session, draft["values"], services.of(context).clock.today(), member)
         if index >= len(form.steps):
             summary = await form.summary(step_input)
-            keyboard = [[InlineKeyboardButton("Simpan", callback_data=_callback(form.name, index, "y")),
-                         cancel[0]]]
-            await send(update, f"{warn}{head}\n{summary}\n\nSimpan data ini?",
-                       reply_markup=InlineKeyboardMarkup(keyboard))
+            keyboard = [[InlineKeyboardButton("Simpan", callback_data=_callback(form.name, index, "y")), cancel[0]]]
+            await send(
+                update, f"{warn}{head}\n{summary}\n\nSimpan data ini?", reply_markup=InlineKeyboardMarkup(keyboard)
+            )
             return ACTIVE
         step = form.steps[index]
         progress = f" ({_position(form, draft)})"
         rows: list[list[InlineKeyboardButton]] = []
         prompt = step.prompt
         if draft.get("typing"):
-            prompt = step.typed_prompt if step.kind == "choice" \
+            prompt = (
+                step.typed_prompt
+                if step.kind == "choice"
                 else "Ketik tanggalnya, misalnya 1 Maret 2026, 01-03-2026, atau 2 hari lalu:"
+            )
         elif step.kind == "choice":
             choices = step.choices if not callable(step.choices) else await step.choices(step_input)
-            rows = _grid([InlineKeyboardButton(label, callback_data=_callback(form.name, index, "c", value))
-                          for label, value in choices])
+            rows = _grid(
+                [
+                    InlineKeyboardButton(label, callback_data=_callback(form.name, index, "c", value))
+                    for label, value in choices
+                ]
+            )
             if step.other:
                 rows.append([InlineKeyboardButton(step.other, callback_data=_callback(form.name, index, "o"))])
         elif step.kind == "date":
-            rows = [[InlineKeyboardButton("Hari ini", callback_data=_callback(form.name, index, "c", "hari ini")),
-                     InlineKeyboardButton("Kemarin", callback_data=_callback(form.name, index, "c", "kemarin"))],
-                    [InlineKeyboardButton("Tanggal lain", callback_data=_callback(form.name, index, "o"))]]
+            rows = [
+                [
+                    InlineKeyboardButton("Hari ini", callback_data=_callback(form.name, index, "c", "hari ini")),
+                    InlineKeyboardButton("Kemarin", callback_data=_callback(form.name, index, "c", "kemarin")),
+                ],
+                [InlineKeyboardButton("Tanggal lain", callback_data=_callback(form.name, index, "o"))],
+            ]
         elif step.kind == "text" and step.optional:
             rows = [[InlineKeyboardButton("Lewati", callback_data=_callback(form.name, index, "s"))]]
         elif step.kind == "pick":
@@ -271,9 +300,14 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE, error: InputEr
             if not items and page > 0:  # the list shrank meanwhile
                 draft["page"] = 0
                 return await ask(update, context, error, member=member)
-            rows = [[InlineKeyboardButton(shorten(label, BUTTON_LABEL_CHARS),
-                                          callback_data=_callback(form.name, index, "p", item_id))]
-                    for label, item_id in items]
+            rows = [
+                [
+                    InlineKeyboardButton(
+                        shorten(label, BUTTON_LABEL_CHARS), callback_data=_callback(form.name, index, "p", item_id)
+                    )
+                ]
+                for label, item_id in items
+            ]
             nav = []
             if page > 0:
                 nav.append(InlineKeyboardButton("‹", callback_data=_callback(form.name, index, "g", page - 1)))
@@ -296,10 +330,11 @@ def _position(form: Form, draft: dict[str, Any]) -> str:
 
 
 def _grid(buttons: list[InlineKeyboardButton], width: int = 3) -> list[list[InlineKeyboardButton]]:
-    return [buttons[i:i + width] for i in range(0, len(buttons), width)]
+    return [buttons[i : i + width] for i in range(0, len(buttons), width)]
 
 
 # --- answering ---------------------------------------------------------------------------------------
+
 
 async def _accept(update: Update, context: ContextTypes.DEFAULT_TYPE, raw: str, member: Member) -> object:
     """Check `raw` for the current step; on success move on, on a mistake ask the same step again."""
@@ -308,8 +343,9 @@ async def _accept(update: Update, context: ContextTypes.DEFAULT_TYPE, raw: str, 
     step = form.steps[draft["step"]]
     try:
         async with services.of(context).db.session() as session:
-            value = await step.check(StepInput(session, draft["values"], services.of(context).clock.today(),
-                                               member), raw)
+            value = await step.check(
+                StepInput(session, draft["values"], services.of(context).clock.today(), member), raw
+            )
     except InputError as exc:
         return await ask(update, context, exc, member=member)
     draft["values"][step.key] = value
@@ -353,8 +389,11 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
     step = form.steps[draft["step"]]
     if step.kind == "choice" and not draft.get("typing"):
         async with services.of(context).db.session() as session:
-            choices = step.choices if not callable(step.choices) else await step.choices(
-                StepInput(session, draft["values"], services.of(context).clock.today(), member))
+            choices = (
+                step.choices
+                if not callable(step.choices)
+                else await step.choices(StepInput(session, draft["values"], services.of(context).clock.today(), member))
+            )
         match = next((value for label, value in choices if label.lower() == text.lower()), None)
         if match is not None:
             return await _accept(update, context, match, member)
@@ -372,8 +411,13 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> objec
         return None  # answered the first time
     parts = (query.data or "").split("|")
     draft = _draft(context)
-    if len(parts) != 4 or draft is None or parts[0] != draft.get("form") or not parts[1].isdigit() \
-            or int(parts[1]) != draft.get("step"):
+    if (
+        len(parts) != 4
+        or draft is None
+        or parts[0] != draft.get("form")
+        or not parts[1].isdigit()
+        or int(parts[1]) != draft.get("step")
+    ):
         await query.answer(STALE_BUTTON, show_alert=True)
         return None  # the conversation state stays as it is
     draft, member = await _still_valid(update, context)
@@ -413,14 +457,13 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> objec
 
 async def _drop_keyboard(query: CallbackQuery) -> None:
     """Old buttons disappear once used, so they cannot be pressed twice."""
-    try:
+    with contextlib.suppress(BadRequest):
         await query.edit_message_reply_markup(reply_markup=None)
-    except BadRequest:
-        pass
 
 
-async def _save(update: Update, context: ContextTypes.DEFAULT_TYPE, form: Form, member: Member,
-                values: dict[str, Any]) -> object:
+async def _save(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, form: Form, member: Member, values: dict[str, Any]
+) -> object:
     """Save once per update; a mistake found only now goes back to its step when a dialogue is running."""
     svc = services.of(context)
     ctx = SaveContext(svc.clock.today(), svc.clock.utcnow(), update.update_id)
@@ -490,8 +533,10 @@ def conversation() -> ConversationHandler:
 
 def late_handlers() -> list:
     """After the conversation: /batal outside a dialogue, and buttons no dialogue is waiting for."""
-    return [CommandHandler("batal", nothing_to_cancel, filters=filters.UpdateType.MESSAGE),
-            CallbackQueryHandler(stale_button)]
+    return [
+        CommandHandler("batal", nothing_to_cancel, filters=filters.UpdateType.MESSAGE),
+        CallbackQueryHandler(stale_button),
+    ]
 
 
 # --- step builders shared by the forms ---------------------------------------------------------------
@@ -499,8 +544,14 @@ def late_handlers() -> list:
 EarlierDate = Callable[[StepInput], Awaitable[tuple[date, str] | None]]
 
 
-def date_step(what: str, example: str, *, after: EarlierDate | None = None,
-              key: str = "date", applies: Callable[[dict[str, Any]], bool] = lambda values: True) -> Step:
+def date_step(
+    what: str,
+    example: str,
+    *,
+    after: EarlierDate | None = None,
+    key: str = "date",
+    applies: Callable[[dict[str, Any]], bool] = lambda values: True,
+) -> Step:
     """A date: Hari ini / Kemarin / Tanggal lain (typed), checked like the one-line form checks it."""
 
     async def check(inp: StepInput, raw: str) -> str:

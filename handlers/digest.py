@@ -23,8 +23,11 @@ GROUPS = (Chat.GROUP, Chat.SUPERGROUP)
 def _group_only(update: Update) -> Chat:
     chat = update.effective_chat
     if chat is None or chat.type not in GROUPS:
-        raise InputError("Perintah ini digunakan di grup yang akan menerima ringkasan mingguan. "
-                         "Tambahkan bot ke grup, lalu kirim perintahnya di sana.", digests.EXAMPLE_SUBSCRIBE)
+        raise InputError(
+            "Perintah ini digunakan di grup yang akan menerima ringkasan mingguan. "
+            "Tambahkan bot ke grup, lalu kirim perintahnya di sana.",
+            digests.EXAMPLE_SUBSCRIBE,
+        )
     return chat
 
 
@@ -41,8 +44,13 @@ async def langganan(update: Update, context: ContextTypes.DEFAULT_TYPE, member: 
 
     async def work(session) -> str:
         sub, started = await digests.subscribe(
-            session, chat_id=chat.id, title=chat.title or "", schedule=schedule, actor_id=member.user_id,
-            now=now(context), update_id=update.update_id,
+            session,
+            chat_id=chat.id,
+            title=chat.title or "",
+            schedule=schedule,
+            actor_id=member.user_id,
+            now=now(context),
+            update_id=update.update_id,
         )
         return content.subscribed(sub, started, svc.settings.tz, now(context))
 
@@ -60,8 +68,9 @@ async def berhenti(update: Update, context: ContextTypes.DEFAULT_TYPE, member: M
         return
 
     async def work(session) -> str:
-        await digests.unsubscribe(session, chat_id=chat.id, actor_id=member.user_id, now=now(context),
-                                  update_id=update.update_id)
+        await digests.unsubscribe(
+            session, chat_id=chat.id, actor_id=member.user_id, now=now(context), update_id=update.update_id
+        )
         return content.stopped()
 
     await write(update, context, work)
@@ -105,8 +114,13 @@ async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if change is None or change.new_chat_member.status not in (ChatMember.LEFT, ChatMember.BANNED):
         return
     async with services.of(context).db.session() as session:
-        stopped = await digests.deactivate(session, chat_id=change.chat.id, actor_id=change.from_user.id,
-                                           now=now(context), reason="subscription.removed")
+        stopped = await digests.deactivate(
+            session,
+            chat_id=change.chat.id,
+            actor_id=change.from_user.id,
+            now=now(context),
+            reason="subscription.removed",
+        )
     if stopped is not None:
         log.info("bot removed from chat %s by %s; weekly digest stopped", change.chat.id, change.from_user.id)
     scheduler.unschedule(context.application, change.chat.id)

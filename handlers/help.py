@@ -29,8 +29,10 @@ async def bantuan(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send(update, INTRO + "\n\n" + refusal(user.id, None))
         return
     lines = [f"<code>{escape(c.usage)}</code> — {escape(c.description)}" for c in catalog.for_member(member)]
-    dates = "Tanggal boleh ditulis 2026-03-01, 01-03-2026, 01/03/2026, 1 Maret 2026, atau 1 Mar 2026; " \
-            "jika tidak ditulis, dipakai tanggal hari ini."
+    dates = (
+        "Tanggal boleh ditulis 2026-03-01, 01-03-2026, 01/03/2026, 1 Maret 2026, atau 1 Mar 2026; "
+        "jika tidak ditulis, dipakai tanggal hari ini."
+    )
     await send(update, INTRO + "\n\n<b>Perintah yang dapat Anda gunakan</b>\n" + "\n".join(lines) + "\n\n" + dates)
 
 

@@ -29,8 +29,9 @@ async def anggota(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Me
         async with services.of(context).db.session() as session:
             everyone = await members.all_members(session)
         lines = [replies.member_line(m) for m in everyone]
-        roster = replies.listing("Anggota", lines, len(everyone), "Belum ada anggota.",
-                                 limit=MAX_MESSAGE_CHARS - len(USAGE) - 2)
+        roster = replies.listing(
+            "Anggota", lines, len(everyone), "Belum ada anggota.", limit=MAX_MESSAGE_CHARS - len(USAGE) - 2
+        )
         await send(update, roster + "\n\n" + USAGE)
         return
     try:
@@ -42,14 +43,23 @@ async def anggota(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Me
 
     async def work(session) -> str:
         if change.verb == "hapus":
-            removed = await members.remove(session, actor_id=member.user_id, user_id=user_id, now=now(context),
-                                           update_id=update.update_id)
+            removed = await members.remove(
+                session, actor_id=member.user_id, user_id=user_id, now=now(context), update_id=update.update_id
+            )
             return "✅ Anggota dihapus.\n" + replies.member_line(removed)
         added, created = await members.put(
-            session, actor_id=member.user_id, user_id=user_id, role=change.role, subsection=change.subsection,
-            name=change.name, now=now(context), update_id=update.update_id,
+            session,
+            actor_id=member.user_id,
+            user_id=user_id,
+            role=change.role,
+            subsection=change.subsection,
+            name=change.name,
+            now=now(context),
+            update_id=update.update_id,
         )
-        return ("✅ Anggota ditambahkan.\n" if created else "✅ Data anggota diperbarui.\n") + replies.member_line(added)
+        return ("✅ Anggota ditambahkan.\n" if created else "✅ Data anggota diperbarui.\n") + replies.member_line(
+            added
+        )
 
     if not await write(update, context, work):
         return

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from html import escape
 
-
 from bot import replies
 from bot.dates import parse_date, split_leading_date
 from handlers import dialog
@@ -24,6 +23,7 @@ KIND_CHOICES = tuple((products.KIND_SHORT[k], k.value) for k in Kind)
 
 # --- /usul ---------------------------------------------------------------------------------------------
 
+
 async def _check_kind(inp: StepInput, raw: str) -> str:
     return products.parse_kind(raw).value
 
@@ -34,19 +34,29 @@ async def _check_title(inp: StepInput, raw: str) -> str:
 
 async def _propose_summary(inp: StepInput) -> str:
     values = inp.values
-    text = (f"Jenis: {products.KIND_SHORT[Kind(values['kind'])]}\nJudul: {escape(values['title'])}\n"
-            f"Tanggal usulan: {human_date(as_date(values['date']))}")
+    text = (
+        f"Jenis: {products.KIND_SHORT[Kind(values['kind'])]}\nJudul: {escape(values['title'])}\n"
+        f"Tanggal usulan: {human_date(as_date(values['date']))}"
+    )
     similar = await products.similar_title(inp.session, values["title"], as_date(values["date"]).year)
     if similar is not None:
-        text += (f"\n\n⚠️ Judul ini mirip dengan usulan yang sudah ada:\n{replies.product_card(similar)}\n"
-                 "Pastikan ini bukan usulan yang sama.")
+        text += (
+            f"\n\n⚠️ Judul ini mirip dengan usulan yang sudah ada:\n{replies.product_card(similar)}\n"
+            "Pastikan ini bukan usulan yang sama."
+        )
     return text
 
 
 async def _propose(session, values, member: Member, ctx: SaveContext) -> str:
     product = await products.propose(
-        session, actor_id=member.user_id, kind=values["kind"], title=values["title"],
-        proposed_on=as_date(values["date"]), today=ctx.today, now=ctx.now, update_id=ctx.update_id,
+        session,
+        actor_id=member.user_id,
+        kind=values["kind"],
+        title=values["title"],
+        proposed_on=as_date(values["date"]),
+        today=ctx.today,
+        now=ctx.now,
+        update_id=ctx.update_id,
     )
     return "✅ Usulan dicatat.\n" + replies.product_card(product)
 
@@ -66,23 +76,26 @@ async def _similar_exists(inp: StepInput) -> bool:
     return await products.similar_title(inp.session, inp.values["title"], as_date(inp.values["date"]).year) is not None
 
 
-USUL = dialog.register(Form(
-    name="usul",
-    title="Usulan produk hukum",
-    action=Action.propose,
-    steps=(
-        Step("kind", "choice", "Pilih jenis produk hukum:", _check_kind, choices=KIND_CHOICES),
-        Step("title", "text", "Ketik judul produk hukum:", _check_title),
-        date_step("usulan", products.EXAMPLE_PROPOSE),
-    ),
-    summary=_propose_summary,
-    save=_propose,
-    parse_args=_parse_usul,
-    confirm_first=_similar_exists,
-))
+USUL = dialog.register(
+    Form(
+        name="usul",
+        title="Usulan produk hukum",
+        action=Action.propose,
+        steps=(
+            Step("kind", "choice", "Pilih jenis produk hukum:", _check_kind, choices=KIND_CHOICES),
+            Step("title", "text", "Ketik judul produk hukum:", _check_title),
+            date_step("usulan", products.EXAMPLE_PROPOSE),
+        ),
+        summary=_propose_summary,
+        save=_propose,
+        parse_args=_parse_usul,
+        confirm_first=_similar_exists,
+    )
+)
 
 
 # --- /tetapkan -----------------------------------------------------------------------------------------
+
 
 def _product_label(product) -> str:
     return f"{replies.product_ref(product)} — {product.title}"
@@ -111,14 +124,22 @@ async def _enact_summary(inp: StepInput) -> str:
     product = await inp.session.get(products.Product, inp.values["product"])
     enacted_on = as_date(inp.values["date"])
     name = products.official_name_of(product.kind, inp.values["number"], enacted_on.year)
-    return (f"{replies.product_card(product)}\n\nDitetapkan sebagai: {escape(name)}\n"
-            f"Tanggal penetapan: {human_date(enacted_on)}")
+    return (
+        f"{replies.product_card(product)}\n\nDitetapkan sebagai: {escape(name)}\n"
+        f"Tanggal penetapan: {human_date(enacted_on)}"
+    )
 
 
 async def _enact(session, values, member: Member, ctx: SaveContext) -> str:
     product = await products.enact(
-        session, actor_id=member.user_id, product_id=values["product"], number=values["number"],
-        enacted_on=as_date(values["date"]), today=ctx.today, now=ctx.now, update_id=ctx.update_id,
+        session,
+        actor_id=member.user_id,
+        product_id=values["product"],
+        number=values["number"],
+        enacted_on=as_date(values["date"]),
+        today=ctx.today,
+        now=ctx.now,
+        update_id=ctx.update_id,
     )
     return "✅ Penetapan dicatat.\n" + replies.product_card(product)
 
@@ -135,23 +156,32 @@ def _parse_tetapkan(args: list[str], day) -> dict:
     }
 
 
-TETAPKAN = dialog.register(Form(
-    name="tetapkan",
-    title="Penetapan produk hukum",
-    action=Action.enact,
-    steps=(
-        Step("product", "pick", "Pilih usulan yang ditetapkan (terbaru di atas):", _check_pending,
-             listing=_pending, empty="Tidak ada usulan yang menunggu penetapan."),
-        Step("number", "text", "Ketik nomor penetapannya (angka, misalnya 7):", _check_number),
-        date_step("penetapan", products.EXAMPLE_ENACT, after=_proposed_on),
-    ),
-    summary=_enact_summary,
-    save=_enact,
-    parse_args=_parse_tetapkan,
-))
+TETAPKAN = dialog.register(
+    Form(
+        name="tetapkan",
+        title="Penetapan produk hukum",
+        action=Action.enact,
+        steps=(
+            Step(
+                "product",
+                "pick",
+                "Pilih usulan yang ditetapkan (terbaru di atas):",
+                _check_pending,
+                listing=_pending,
+                empty="Tidak ada usulan yang menunggu penetapan.",
+            ),
+            Step("number", "text", "Ketik nomor penetapannya (angka, misalnya 7):", _check_number),
+            date_step("penetapan", products.EXAMPLE_ENACT, after=_proposed_on),
+        ),
+        summary=_enact_summary,
+        save=_enact,
+        parse_args=_parse_tetapkan,
+    )
+)
 
 
 # --- /publikasi ----------------------------------------------------------------------------------------
+
 
 async def _unpublished(session, offset: int, limit: int):
     rows, total = await products.unpublished(session, limit=limit, offset=offset)
@@ -182,8 +212,14 @@ async def _publish_summary(inp: StepInput) -> str:
 
 async def _publish(session, values, member: Member, ctx: SaveContext) -> str:
     product = await products.publish(
-        session, actor_id=member.user_id, product_id=values["product"], published_on=as_date(values["date"]),
-        link=values.get("link"), today=ctx.today, now=ctx.now, update_id=ctx.update_id,
+        session,
+        actor_id=member.user_id,
+        product_id=values["product"],
+        published_on=as_date(values["date"]),
+        link=values.get("link"),
+        today=ctx.today,
+        now=ctx.now,
+        update_id=ctx.update_id,
     )
     return "✅ Publikasi dicatat.\n" + replies.product_card(product)
 
@@ -198,20 +234,33 @@ def _parse_publikasi(args: list[str], day) -> dict:
     return {"product": product_id, "date": (published_on or day).isoformat(), "link": rest[0] if rest else None}
 
 
-PUBLIKASI = dialog.register(Form(
-    name="publikasi",
-    title="Publikasi produk hukum",
-    action=Action.publish,
-    steps=(
-        Step("product", "pick", "Pilih produk hukum yang dipublikasikan:", _check_unpublished,
-             listing=_unpublished, empty="Semua produk hukum yang ditetapkan sudah dipublikasikan."),
-        date_step("publikasi", products.EXAMPLE_PUBLISH, after=_enacted_on),
-        Step("link", "text", "Ketik tautan publikasinya (misalnya halaman JDIH), atau tekan Lewati:", _check_link,
-             optional=True),
-    ),
-    summary=_publish_summary,
-    save=_publish,
-    parse_args=_parse_publikasi,
-))
+PUBLIKASI = dialog.register(
+    Form(
+        name="publikasi",
+        title="Publikasi produk hukum",
+        action=Action.publish,
+        steps=(
+            Step(
+                "product",
+                "pick",
+                "Pilih produk hukum yang dipublikasikan:",
+                _check_unpublished,
+                listing=_unpublished,
+                empty="Semua produk hukum yang ditetapkan sudah dipublikasikan.",
+            ),
+            date_step("publikasi", products.EXAMPLE_PUBLISH, after=_enacted_on),
+            Step(
+                "link",
+                "text",
+                "Ketik tautan publikasinya (misalnya halaman JDIH), atau tekan Lewati:",
+                _check_link,
+                optional=True,
+            ),
+        ),
+        summary=_publish_summary,
+        save=_publish,
+        parse_args=_parse_publikasi,
+    )
+)
 
 COMMANDS: dict = {}  # these commands are entry points of the dialogue handler (handlers/dialog.py)

@@ -35,8 +35,12 @@ async def daftar(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Mem
     """/daftar [usulan|terbit|perkara]"""
     args = [a.lower() for a in context.args or []]
     if len(args) > 1 or (args and args[0] not in SECTIONS):
-        await answer_error(update, InputError(
-            f"Bagian «{' '.join(args)}» tidak dikenal. Pilih: usulan, terbit, atau perkara.", "/daftar usulan"))
+        await answer_error(
+            update,
+            InputError(
+                f"Bagian «{' '.join(args)}» tidak dikenal. Pilih: usulan, terbit, atau perkara.", "/daftar usulan"
+            ),
+        )
         return
     wanted = args or list(SECTIONS)
     day = today(context)
@@ -56,8 +60,9 @@ async def _section(session, section: str, day) -> str:
     if section == "terbit":
         rows, total = await products.unpublished(session, limit=LIST_LIMIT)
         lines = [replies.product_line(p, day) for p in rows]
-        return replies.listing("Sudah ditetapkan, belum dipublikasikan", lines, total,
-                               "Semua produk yang ditetapkan sudah dipublikasikan.")
+        return replies.listing(
+            "Sudah ditetapkan, belum dipublikasikan", lines, total, "Semua produk yang ditetapkan sudah dipublikasikan."
+        )
     rows, total = await cases.open_cases(session, limit=LIST_LIMIT)
     lines = [replies.case_line(c, day) for c in rows]
     return replies.listing("Perkara belum selesai", lines, total, "Tidak ada perkara yang masih berjalan.")

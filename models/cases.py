@@ -21,19 +21,32 @@ def register_key(register_number: str) -> str:
 
 
 def clean_register(value: str) -> str:
-    register = validation.text(value, limit=validation.MAX_REGISTER_CHARS, what="nomor register perkara",
-                               example=EXAMPLE_OPEN, required=True, field="register")
+    register = validation.text(
+        value,
+        limit=validation.MAX_REGISTER_CHARS,
+        what="nomor register perkara",
+        example=EXAMPLE_OPEN,
+        required=True,
+        field="register",
+    )
     if "/" not in register or not any(ch.isdigit() for ch in register):
         raise InputError(
-            f"Nomor register «{register}» tidak dikenali; bentuknya seperti 12/Pdt.G/2026/PN Prb.", EXAMPLE_OPEN,
+            f"Nomor register «{register}» tidak dikenali; bentuknya seperti 12/Pdt.G/2026/PN Prb.",
+            EXAMPLE_OPEN,
             "register",
         )
     return register
 
 
 def clean_description(description: str) -> str:
-    return validation.text(description, limit=validation.MAX_DESCRIPTION_CHARS, what="uraian", example=EXAMPLE_OPEN,
-                           required=False, field="description")
+    return validation.text(
+        description,
+        limit=validation.MAX_DESCRIPTION_CHARS,
+        what="uraian",
+        example=EXAMPLE_OPEN,
+        required=False,
+        field="description",
+    )
 
 
 async def get(session: AsyncSession, case_id: int, example: str) -> Case:
@@ -68,15 +81,31 @@ async def open_case(
     description = clean_description(description)
     validation.event_date(started_on, today, "mulai penanganan", EXAMPLE_OPEN)
     await ensure_register_free(session, register)
-    case = Case(register_number=register, register_key=register_key(register), description=description, started_on=started_on,
-                created_by=actor_id, created_at=now, updated_at=now)
+    case = Case(
+        register_number=register,
+        register_key=register_key(register),
+        description=description,
+        started_on=started_on,
+        created_by=actor_id,
+        created_at=now,
+        updated_at=now,
+    )
     session.add(case)
     try:
         await session.flush()
     except IntegrityError as exc:
         raise InputError(f"Nomor register {register} sudah tercatat.", EXAMPLE_OPEN, "register") from exc
-    await audit.record(session, at=now, actor_id=actor_id, action="case.open", entity="case", entity_id=case.id,
-                       before=None, after=audit.snapshot(case), update_id=update_id)
+    await audit.record(
+        session,
+        at=now,
+        actor_id=actor_id,
+        action="case.open",
+        entity="case",
+        entity_id=case.id,
+        before=None,
+        after=audit.snapshot(case),
+        update_id=update_id,
+    )
     return case
 
 
@@ -111,17 +140,28 @@ async def resolve(
     case = await get_open(session, case_id)
     validation.event_date(resolved_on, today, "selesai", EXAMPLE_RESOLVE)
     validation.not_before(resolved_on, case.started_on, "selesai", "mulai penanganan", EXAMPLE_RESOLVE)
-    outcome = validation.text(outcome, limit=validation.MAX_OUTCOME_CHARS, what="hasil", example=EXAMPLE_RESOLVE,
-                              required=False)
+    outcome = validation.text(
+        outcome, limit=validation.MAX_OUTCOME_CHARS, what="hasil", example=EXAMPLE_RESOLVE, required=False
+    )
     before = audit.snapshot(case)
     case.resolved_on, case.outcome, case.updated_at = resolved_on, outcome or None, now
     await session.flush()
-    await audit.record(session, at=now, actor_id=actor_id, action="case.resolve", entity="case", entity_id=case.id,
-                       before=before, after=audit.snapshot(case), update_id=update_id)
+    await audit.record(
+        session,
+        at=now,
+        actor_id=actor_id,
+        action="case.resolve",
+        entity="case",
+        entity_id=case.id,
+        before=before,
+        after=audit.snapshot(case),
+        update_id=update_id,
+    )
     return case
 
 
 async def open_cases(session: AsyncSession, *, limit: int, offset: int = 0) -> tuple[list[Case], int]:
     """Unresolved cases, longest open first."""
-    return await paging.page(session, Case, col(Case.resolved_on).is_(None), col(Case.started_on), col(Case.id),
-                             limit=limit, offset=offset)
+    return await paging.page(
+        session, Case, col(Case.resolved_on).is_(None), col(Case.started_on), col(Case.id), limit=limit, offset=offset
+    )

@@ -45,7 +45,10 @@ CASE_FIELDS = (
     Field("outcome", "Hasil", "text", Action.resolve_case),
 )
 FIELD_LABELS = {f.name: f.label for f in PRODUCT_FIELDS + CASE_FIELDS} | {
-    "kind": "Jenis", "role": "Peran", "subsection": "Subbag", "name": "Nama",
+    "kind": "Jenis",
+    "role": "Peran",
+    "subsection": "Subbag",
+    "name": "Nama",
 }
 
 
@@ -72,9 +75,12 @@ async def load(session: AsyncSession, entity: str, record_id: int, example: str)
 def editable_fields(record: Product | Case, member: Member) -> list[Field]:
     """Fields that apply to the record's stage and that the member's role may change."""
     if isinstance(record, Product):
-        fields = [f for f in PRODUCT_FIELDS
-                  if (f.action != Action.enact or record.enacted_on is not None)
-                  and (f.action != Action.publish or record.published_on is not None)]
+        fields = [
+            f
+            for f in PRODUCT_FIELDS
+            if (f.action != Action.enact or record.enacted_on is not None)
+            and (f.action != Action.publish or record.published_on is not None)
+        ]
     else:
         fields = [f for f in CASE_FIELDS if f.action != Action.resolve_case or record.resolved_on is not None]
     return [f for f in fields if allowed(member, f.action)]
@@ -112,8 +118,9 @@ async def edit(
     now: datetime,
     update_id: int | None = None,
 ) -> Product | Case:
-    record, _, new = await check_edit(session, member=member, entity=entity, record_id=record_id, field=field,
-                                      value=value, today=today)
+    record, _, new = await check_edit(
+        session, member=member, entity=entity, record_id=record_id, field=field, value=value, today=today
+    )
     before = audit.snapshot(record)
     setattr(record, field, new)
     if isinstance(record, Product) and field == "enacted_on":
@@ -125,8 +132,17 @@ async def edit(
         await session.flush()
     except IntegrityError as exc:
         raise InputError("Nilai itu sudah dipakai oleh catatan lain.", EXAMPLE_EDIT, "value") from exc
-    await audit.record(session, at=now, actor_id=member.user_id, action=f"{entity}.edit", entity=entity,
-                       entity_id=record.id, before=before, after=audit.snapshot(record), update_id=update_id)
+    await audit.record(
+        session,
+        at=now,
+        actor_id=member.user_id,
+        action=f"{entity}.edit",
+        entity=entity,
+        entity_id=record.id,
+        before=before,
+        after=audit.snapshot(record),
+        update_id=update_id,
+    )
     return record
 
 
@@ -136,8 +152,11 @@ def _checked(record: Product | Case, spec: Field, value: str | date, today: date
     if spec.kind == "date":
         assert isinstance(value, date)
         validation.event_date(value, today, spec.label.lower().removeprefix("tanggal "), example, "value")
-        order = (("proposed_on", "usulan"), ("enacted_on", "penetapan"), ("published_on", "publikasi")) \
-            if isinstance(record, Product) else (("started_on", "mulai penanganan"), ("resolved_on", "selesai"))
+        order = (
+            (("proposed_on", "usulan"), ("enacted_on", "penetapan"), ("published_on", "publikasi"))
+            if isinstance(record, Product)
+            else (("started_on", "mulai penanganan"), ("resolved_on", "selesai"))
+        )
         names = [name for name, _ in order]
         index = names.index(spec.name)
         what = order[index][1]
@@ -145,33 +164,45 @@ def _checked(record: Product | Case, spec: Field, value: str | date, today: date
             earlier = getattr(record, name)
             if earlier is not None:
                 validation.not_before(value, earlier, what, other, example, "value")
-        for name, other in order[index + 1:]:
+        for name, other in order[index + 1 :]:
             validation.not_after(value, getattr(record, name), what, other, example, "value")
         return value
     assert isinstance(value, str)
     if spec.kind == "number":
         return validation.positive_number(value, "nomor", example, "value")
     if spec.name == "title":
-        return validation.text(value, limit=validation.MAX_TITLE_CHARS, what="judul", example=example,
-                               required=True, field="value")
+        return validation.text(
+            value, limit=validation.MAX_TITLE_CHARS, what="judul", example=example, required=True, field="value"
+        )
     if spec.name == "link":
         return validation.link(value, example)
     if spec.name == "register_number":
         return cases.clean_register(value)
     limit = validation.MAX_DESCRIPTION_CHARS if spec.name == "description" else validation.MAX_OUTCOME_CHARS
-    return validation.text(value, limit=limit, what=spec.label.lower(), example=example, required=False,
-                           field="value") or (None if spec.name == "outcome" else "")
+    return validation.text(
+        value, limit=limit, what=spec.label.lower(), example=example, required=False, field="value"
+    ) or (None if spec.name == "outcome" else "")
 
 
 # --- undo ----------------------------------------------------------------------------------------
 
 TABLES = {"product": Product, "case": Case, "member": Member}
-UNDOABLE = ("product.propose", "product.enact", "product.publish", "product.edit", "case.open", "case.resolve",
-            "case.edit", "member.put", "member.remove")
+UNDOABLE = (
+    "product.propose",
+    "product.enact",
+    "product.publish",
+    "product.edit",
+    "case.open",
+    "case.resolve",
+    "case.edit",
+    "member.put",
+    "member.remove",
+)
 
 
-async def undo_last(session: AsyncSession, *, member: Member, now: datetime,
-                    update_id: int | None = None) -> AuditEntry:
+async def undo_last(
+    session: AsyncSession, *, member: Member, now: datetime, update_id: int | None = None
+) -> AuditEntry:
     """Undo the member's own latest write of the last 24 hours (an admin: anyone's), restoring the exact
     earlier row. Refused when the record changed again afterwards, so no later work is silently lost."""
     query = select(AuditEntry).where(
@@ -184,10 +215,16 @@ async def undo_last(session: AsyncSession, *, member: Member, now: datetime,
     entry = (await session.exec(query.order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc()))).first()
     if entry is None:
         raise InputError("Tidak ada catatan Anda dalam 24 jam terakhir yang dapat diurungkan.", "/urungkan")
-    later = (await session.exec(
-        select(AuditEntry.id).where(AuditEntry.entity == entry.entity, AuditEntry.entity_id == entry.entity_id,
-                                    AuditEntry.id > entry.id, col(AuditEntry.undone_at).is_(None))
-    )).first()
+    later = (
+        await session.exec(
+            select(AuditEntry.id).where(
+                AuditEntry.entity == entry.entity,
+                AuditEntry.entity_id == entry.entity_id,
+                AuditEntry.id > entry.id,
+                col(AuditEntry.undone_at).is_(None),
+            )
+        )
+    ).first()
     if later is not None:
         raise InputError("Catatan itu sudah diubah lagi sesudahnya, sehingga tidak dapat diurungkan.", "/riwayat")
     model = TABLES[entry.entity]
@@ -206,20 +243,32 @@ async def undo_last(session: AsyncSession, *, member: Member, now: datetime,
     try:
         await session.flush()
     except IntegrityError as exc:
-        raise InputError("Keadaan sebelumnya tidak dapat dipulihkan karena nilainya kini dipakai catatan lain.",
-                         "/riwayat") from exc
+        raise InputError(
+            "Keadaan sebelumnya tidak dapat dipulihkan karena nilainya kini dipakai catatan lain.", "/riwayat"
+        ) from exc
     entry.undone_at = now
-    await audit.record(session, at=now, actor_id=member.user_id, action="undo", entity=entry.entity,
-                       entity_id=entry.entity_id, before=before_now, after=entry.before, update_id=update_id)
+    await audit.record(
+        session,
+        at=now,
+        actor_id=member.user_id,
+        action="undo",
+        entity=entry.entity,
+        entity_id=entry.entity_id,
+        before=before_now,
+        after=entry.before,
+        update_id=update_id,
+    )
     return entry
 
 
 # --- history -------------------------------------------------------------------------------------
 
+
 async def history(session: AsyncSession, entity: str, record_id: int, limit: int = 50) -> tuple[list[AuditEntry], int]:
     where = (AuditEntry.entity == entity) & (AuditEntry.entity_id == str(record_id))
-    return await paging.page(session, AuditEntry, where, col(AuditEntry.at).desc(), col(AuditEntry.id).desc(),
-                             limit=limit)
+    return await paging.page(
+        session, AuditEntry, where, col(AuditEntry.at).desc(), col(AuditEntry.id).desc(), limit=limit
+    )
 
 
 def changes(entry: AuditEntry) -> list[tuple[str, object, object]]:

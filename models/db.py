@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -34,9 +34,8 @@ class Database:
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A session whose work is committed on success and rolled back on any error."""
-        async with self._sessions() as session:
-            async with session.begin():
-                yield session
+        async with self._sessions() as session, session.begin():
+            yield session
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -46,4 +45,4 @@ def as_utc(moment: datetime | None) -> datetime | None:
     """SQLite returns naive datetimes; everything stored is UTC."""
     if moment is None or moment.tzinfo is not None:
         return moment
-    return moment.replace(tzinfo=timezone.utc)
+    return moment.replace(tzinfo=UTC)

@@ -17,7 +17,7 @@ Delivery row statuses:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -39,6 +39,7 @@ MAX_TITLE = 255
 
 
 # --- schedules and slots ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Schedule:
@@ -103,7 +104,7 @@ def slot_on(day: date, schedule: Schedule, tz: ZoneInfo) -> datetime:
     same moment APScheduler's CronTrigger fires first.
     """
     local = datetime(day.year, day.month, day.day, schedule.hour, schedule.minute, tzinfo=tz)
-    return local.astimezone(timezone.utc)
+    return local.astimezone(UTC)
 
 
 def last_slot(schedule: Schedule, now: datetime, tz: ZoneInfo) -> datetime:
@@ -132,6 +133,7 @@ def owed_slot(sub: Subscription, now: datetime, tz: ZoneInfo) -> datetime | None
 
 # --- subscriptions ----------------------------------------------------------------------------------
 
+
 async def get(session: AsyncSession, chat_id: int) -> Subscription | None:
     return await session.get(Subscription, chat_id)
 
@@ -156,8 +158,17 @@ async def subscribe(
     before = audit.snapshot(sub)
     started = sub is None or not sub.active
     if sub is None:
-        sub = Subscription(chat_id=chat_id, title=title[:MAX_TITLE], weekday=schedule.weekday, hour=schedule.hour,
-                           minute=schedule.minute, active=True, created_by=actor_id, created_at=now, updated_at=now)
+        sub = Subscription(
+            chat_id=chat_id,
+            title=title[:MAX_TITLE],
+            weekday=schedule.weekday,
+            hour=schedule.hour,
+            minute=schedule.minute,
+            active=True,
+            created_by=actor_id,
+            created_at=now,
+            updated_at=now,
+        )
         session.add(sub)
     else:
         # `updated_at` says since when the schedule is in force (see owed_slot): repeating /langganan
@@ -167,8 +178,17 @@ async def subscribe(
         sub.title = title[:MAX_TITLE] or sub.title
         sub.weekday, sub.hour, sub.minute, sub.active = schedule.weekday, schedule.hour, schedule.minute, True
     await session.flush()
-    await audit.record(session, at=now, actor_id=actor_id, action="subscription.put", entity="subscription",
-                       entity_id=chat_id, before=before, after=audit.snapshot(sub), update_id=update_id)
+    await audit.record(
+        session,
+        at=now,
+        actor_id=actor_id,
+        action="subscription.put",
+        entity="subscription",
+        entity_id=chat_id,
+        before=before,
+        after=audit.snapshot(sub),
+        update_id=update_id,
+    )
     return sub, started
 
 
@@ -176,8 +196,9 @@ async def unsubscribe(
     session: AsyncSession, *, chat_id: int, actor_id: int, now: datetime, update_id: int | None = None
 ) -> Subscription:
     """/berhenti: the group asked to stop."""
-    sub = await deactivate(session, chat_id=chat_id, actor_id=actor_id, now=now, reason="subscription.stop",
-                           update_id=update_id)
+    sub = await deactivate(
+        session, chat_id=chat_id, actor_id=actor_id, now=now, reason="subscription.stop", update_id=update_id
+    )
     if sub is None:
         raise InputError("Grup ini tidak berlangganan ringkasan mingguan.", EXAMPLE_SUBSCRIBE)
     return sub
@@ -199,8 +220,17 @@ async def deactivate(
     before = audit.snapshot(sub)
     sub.active, sub.updated_at = False, now
     await session.flush()
-    await audit.record(session, at=now, actor_id=actor_id, action=reason, entity="subscription",
-                       entity_id=chat_id, before=before, after=audit.snapshot(sub), update_id=update_id)
+    await audit.record(
+        session,
+        at=now,
+        actor_id=actor_id,
+        action=reason,
+        entity="subscription",
+        entity_id=chat_id,
+        before=before,
+        after=audit.snapshot(sub),
+        update_id=update_id,
+    )
     return sub
 
 
@@ -226,12 +256,21 @@ async def migrate(session: AsyncSession, *, old: int, new: int, actor_id: int, n
     )
     await session.flush()
     after = audit.snapshot(await session.get(Subscription, new))
-    await audit.record(session, at=now, actor_id=actor_id, action="subscription.migrate", entity="subscription",
-                       entity_id=new, before=before, after=after)
+    await audit.record(
+        session,
+        at=now,
+        actor_id=actor_id,
+        action="subscription.migrate",
+        entity="subscription",
+        entity_id=new,
+        before=before,
+        after=after,
+    )
     return True
 
 
 # --- delivery ledger ----------------------------------------------------------------------------------
+
 
 def figures_record(year: int, values: dict[str, list[int]], sent: dict[str, int] | None = None) -> dict[str, Any]:
     """What a delivery row keeps: the figures the text showed (next week's baseline) and the message id
@@ -251,10 +290,15 @@ async def open_and_owed(
                 slot = as_utc(row.slot)
                 if owed.get(row.chat_id) == slot:
                     rows[(row.chat_id, slot)] = row
-        pending = list((await session.exec(
-            select(DigestDelivery).where(col(DigestDelivery.status).in_([CLAIMED, RETRY]))
-            .order_by(col(DigestDelivery.id))
-        )).all())
+        pending = list(
+            (
+                await session.exec(
+                    select(DigestDelivery)
+                    .where(col(DigestDelivery.status).in_([CLAIMED, RETRY]))
+                    .order_by(col(DigestDelivery.id))
+                )
+            ).all()
+        )
     for row in pending:
         row.slot = as_utc(row.slot)
         row.claimed_at = as_utc(row.claimed_at)
@@ -265,8 +309,15 @@ async def claim(
     db: Database, *, chat_id: int, slot: datetime, by: str, now: datetime, record: dict[str, Any]
 ) -> DigestDelivery | None:
     """Own a slot before sending anything; None if another worker (or an earlier run) has it."""
-    row = DigestDelivery(chat_id=chat_id, slot=slot.astimezone(timezone.utc), status=CLAIMED, claimed_by=by,
-                         claimed_at=now, attempts=1, figures=record)
+    row = DigestDelivery(
+        chat_id=chat_id,
+        slot=slot.astimezone(UTC),
+        status=CLAIMED,
+        claimed_by=by,
+        claimed_at=now,
+        attempts=1,
+        figures=record,
+    )
     return row if await _first_row_of_slot(db, row) else None
 
 
@@ -294,8 +345,7 @@ async def reclaim(db: Database, row: DigestDelivery, *, by: str, now: datetime) 
     return True
 
 
-async def settle(db: Database, row: DigestDelivery, *, by: str | None, expect: str = CLAIMED,
-                 **values: Any) -> bool:
+async def settle(db: Database, row: DigestDelivery, *, by: str | None, expect: str = CLAIMED, **values: Any) -> bool:
     """Move a row on from `expect` (and, if `by`, only while this worker still owns it)."""
     query = update(DigestDelivery).where(col(DigestDelivery.id) == row.id, col(DigestDelivery.status) == expect)
     if by is not None:
@@ -309,11 +359,17 @@ async def settle(db: Database, row: DigestDelivery, *, by: str | None, expect: s
     return True
 
 
-async def record_skipped(db: Database, *, chat_id: int, slot: datetime, by: str, now: datetime,
-                         reason: str) -> bool:
+async def record_skipped(db: Database, *, chat_id: int, slot: datetime, by: str, now: datetime, reason: str) -> bool:
     """Mark a slot as never to be sent; False if the slot already had a row."""
-    row = DigestDelivery(chat_id=chat_id, slot=slot.astimezone(timezone.utc), status=SKIPPED, claimed_by=by,
-                         claimed_at=now, attempts=0, error=reason)
+    row = DigestDelivery(
+        chat_id=chat_id,
+        slot=slot.astimezone(UTC),
+        status=SKIPPED,
+        claimed_by=by,
+        claimed_at=now,
+        attempts=0,
+        error=reason,
+    )
     return await _first_row_of_slot(db, row)
 
 
@@ -352,7 +408,6 @@ async def baselines(session: AsyncSession, chat_ids: list[int]) -> dict[int, Bas
 # --- what the digest reports ---------------------------------------------------------------------------
 
 
-
 @dataclass
 class Activity:
     """What happened (by event date) in a window of days: counts, and the most recent items of each."""
@@ -376,10 +431,12 @@ def _event_columns() -> dict[str, Any]:
 async def activity(session: AsyncSession, start: date, end: date, *, recent: int) -> Activity:
     """Counts in one UNION ALL of indexed range counts; then the few most recent rows of each kind."""
     columns = _event_columns()
-    counts = union_all(*(
-        select(literal(name).label("event"), func.count().label("n")).where(column.between(start, end))
-        for name, column in columns.items()
-    ))
+    counts = union_all(
+        *(
+            select(literal(name).label("event"), func.count().label("n")).where(column.between(start, end))
+            for name, column in columns.items()
+        )
+    )
     result = Activity(start, end)
     for name, count in (await session.exec(counts)).all():
         result.counts[name] = int(count)
@@ -389,8 +446,7 @@ async def activity(session: AsyncSession, start: date, end: date, *, recent: int
             continue
         table = Product if name in ("proposed", "enacted", "published") else Case
         rows = await session.exec(
-            select(table).where(column.between(start, end)).order_by(column.desc(), col(table.id).desc())
-            .limit(recent)
+            select(table).where(column.between(start, end)).order_by(column.desc(), col(table.id).desc()).limit(recent)
         )
         result.recent[name] = list(rows.all())
     return result

@@ -12,4 +12,3 @@ class InputError(Exception):
         self.example = example
         # Which input was wrong, so a guided dialogue can ask that step again.
         self.field = field
-

@@ -31,8 +31,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import and_, case, func, or_
-from sqlmodel import select
-from sqlmodel import col
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.errors import InputError
@@ -112,9 +111,7 @@ def parse_period(args: list[str], today: date) -> Period:
                 raise InputError("Triwulan disebut dua kali.", EXAMPLE_PERIOD)
             quarter = int(token[2])
         else:
-            raise InputError(
-                f"«{arg}» bukan tahun (misalnya 2026) atau triwulan (tw1, tw2, tw3, tw4).", EXAMPLE_PERIOD
-            )
+            raise InputError(f"«{arg}» bukan tahun (misalnya 2026) atau triwulan (tw1, tw2, tw3, tw4).", EXAMPLE_PERIOD)
     year = today.year if year is None else year
     if year < 2000 or year > today.year:
         raise InputError(f"Tahun {year} di luar jangkauan (2000 sampai {today.year}).", EXAMPLE_PERIOD)

@@ -65,9 +65,7 @@ async def mark_replied(db: Database, update_id: int | None) -> None:
     if update_id is None:
         return
     async with db.session() as session:
-        await session.exec(
-            update(ProcessedUpdate).where(ProcessedUpdate.update_id == update_id).values(replied=True)
-        )
+        await session.exec(update(ProcessedUpdate).where(ProcessedUpdate.update_id == update_id).values(replied=True))
 
 
 async def forget_older_than(db: Database, moment: datetime, keep: timedelta = timedelta(days=3)) -> None:

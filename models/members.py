@@ -66,13 +66,29 @@ async def ensure_admins(session: AsyncSession, user_ids: list[int], now: datetim
         member = await session.get(Member, user_id)
         if member is None:
             session.add(Member(user_id=user_id, name="", role=Role.admin, created_at=now, updated_at=now))
-            await audit.record(session, at=now, actor_id=user_id, action="member.seed", entity="member",
-                               entity_id=user_id, before=None, after={"role": "admin"})
+            await audit.record(
+                session,
+                at=now,
+                actor_id=user_id,
+                action="member.seed",
+                entity="member",
+                entity_id=user_id,
+                before=None,
+                after={"role": "admin"},
+            )
         elif member.role != Role.admin:
             before = audit.snapshot(member)
             member.role, member.subsection, member.updated_at = Role.admin, None, now
-            await audit.record(session, at=now, actor_id=user_id, action="member.seed", entity="member",
-                               entity_id=user_id, before=before, after=audit.snapshot(member))
+            await audit.record(
+                session,
+                at=now,
+                actor_id=user_id,
+                action="member.seed",
+                entity="member",
+                entity_id=user_id,
+                before=before,
+                after=audit.snapshot(member),
+            )
 
 
 async def put(
@@ -94,9 +110,7 @@ async def put(
         subsection = subsection.lower()
     if role in (Role.kasubbag, Role.staf):
         if subsection not in SUBSECTIONS:
-            raise InputError(
-                f"Peran {role} memerlukan subbag: {', '.join(SUBSECTIONS)}.", EXAMPLE_ADD
-            )
+            raise InputError(f"Peran {role} memerlukan subbag: {', '.join(SUBSECTIONS)}.", EXAMPLE_ADD)
     elif subsection is not None:
         raise InputError(f"Peran {role} tidak memiliki subbag.", "/anggota tambah 123456789 pimpinan Kepala Bagian")
     _check_user_id(user_id, EXAMPLE_ADD)
@@ -117,8 +131,17 @@ async def put(
         if name:
             member.name = name
     await session.flush()
-    await audit.record(session, at=now, actor_id=actor_id, action="member.put", entity="member",
-                       entity_id=user_id, before=before, after=audit.snapshot(member), update_id=update_id)
+    await audit.record(
+        session,
+        at=now,
+        actor_id=actor_id,
+        action="member.put",
+        entity="member",
+        entity_id=user_id,
+        before=before,
+        after=audit.snapshot(member),
+        update_id=update_id,
+    )
     return member, created
 
 
@@ -133,8 +156,17 @@ async def remove(
         raise InputError("Admin terakhir tidak dapat dihapus.", "/anggota hapus 123456789")
     before = audit.snapshot(member)
     await session.delete(member)
-    await audit.record(session, at=now, actor_id=actor_id, action="member.remove", entity="member",
-                       entity_id=user_id, before=before, after=None, update_id=update_id)
+    await audit.record(
+        session,
+        at=now,
+        actor_id=actor_id,
+        action="member.remove",
+        entity="member",
+        entity_id=user_id,
+        before=before,
+        after=None,
+        update_id=update_id,
+    )
     return member
 
 

@@ -11,8 +11,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 Row = TypeVar("Row", bound=SQLModel)
 
 
-async def page(session: AsyncSession, model: type[Row], where: Any, *order: Any, limit: int,
-               offset: int = 0) -> tuple[list[Row], int]:
+async def page(
+    session: AsyncSession, model: type[Row], where: Any, *order: Any, limit: int, offset: int = 0
+) -> tuple[list[Row], int]:
     total = (await session.exec(select(func.count()).select_from(model).where(where))).one()
     rows = await session.exec(select(model).where(where).order_by(*order).offset(offset).limit(limit))
     return list(rows.all()), int(total)

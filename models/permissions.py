@@ -44,8 +44,4 @@ def allowed(member: Member | None, action: Action) -> bool:
     if action == Action.correct:
         return member.role in (Role.kasubbag, Role.staf)
     subsection = WRITES_OF_SUBSECTION.get(action)
-    return (
-        subsection is not None
-        and member.role in (Role.kasubbag, Role.staf)
-        and member.subsection == subsection
-    )
+    return subsection is not None and member.role in (Role.kasubbag, Role.staf) and member.subsection == subsection

@@ -30,7 +30,8 @@ def parse_kind(value: str) -> Kind:
     cleaned = value.strip().lower()
     if cleaned not in KINDS:
         raise InputError(
-            f"Jenis produk hukum «{value}» tidak dikenal. Pilih: perda, perwali, atau kepwali.", EXAMPLE_PROPOSE,
+            f"Jenis produk hukum «{value}» tidak dikenal. Pilih: perda, perwali, atau kepwali.",
+            EXAMPLE_PROPOSE,
             "kind",
         )
     return Kind(cleaned)
@@ -47,8 +48,9 @@ def official_name_of(kind: str, number: int | None, year: int | None) -> str:
 
 
 def clean_title(title: str) -> str:
-    return validation.text(title, limit=validation.MAX_TITLE_CHARS, what="judul", example=EXAMPLE_PROPOSE,
-                           required=True, field="title")
+    return validation.text(
+        title, limit=validation.MAX_TITLE_CHARS, what="judul", example=EXAMPLE_PROPOSE, required=True, field="title"
+    )
 
 
 async def get(session: AsyncSession, product_id: int, example: str) -> Product:
@@ -100,12 +102,22 @@ async def propose(
     kind = parse_kind(kind)
     title = clean_title(title)
     validation.event_date(proposed_on, today, "usulan", EXAMPLE_PROPOSE)
-    product = Product(kind=kind, title=title, proposed_on=proposed_on, created_by=actor_id,
-                      created_at=now, updated_at=now)
+    product = Product(
+        kind=kind, title=title, proposed_on=proposed_on, created_by=actor_id, created_at=now, updated_at=now
+    )
     session.add(product)
     await session.flush()
-    await audit.record(session, at=now, actor_id=actor_id, action="product.propose", entity="product",
-                       entity_id=product.id, before=None, after=audit.snapshot(product), update_id=update_id)
+    await audit.record(
+        session,
+        at=now,
+        actor_id=actor_id,
+        action="product.propose",
+        entity="product",
+        entity_id=product.id,
+        before=None,
+        after=audit.snapshot(product),
+        update_id=update_id,
+    )
     return product
 
 
@@ -132,8 +144,17 @@ async def enact(
         await session.flush()
     except IntegrityError as exc:  # a concurrent enactment took the number first
         raise _number_taken(kind, number, enacted_on.year) from exc
-    await audit.record(session, at=now, actor_id=actor_id, action="product.enact", entity="product",
-                       entity_id=product.id, before=before, after=audit.snapshot(product), update_id=update_id)
+    await audit.record(
+        session,
+        at=now,
+        actor_id=actor_id,
+        action="product.enact",
+        entity="product",
+        entity_id=product.id,
+        before=before,
+        after=audit.snapshot(product),
+        update_id=update_id,
+    )
     return product
 
 
@@ -155,13 +176,23 @@ async def publish(
     before = audit.snapshot(product)
     product.published_on, product.link, product.updated_at = published_on, link, now
     await session.flush()
-    await audit.record(session, at=now, actor_id=actor_id, action="product.publish", entity="product",
-                       entity_id=product.id, before=before, after=audit.snapshot(product), update_id=update_id)
+    await audit.record(
+        session,
+        at=now,
+        actor_id=actor_id,
+        action="product.publish",
+        entity="product",
+        entity_id=product.id,
+        before=before,
+        after=audit.snapshot(product),
+        update_id=update_id,
+    )
     return product
 
 
-async def ensure_number_free(session: AsyncSession, kind: str, number: int, year: int,
-                             exclude_id: int | None = None) -> None:
+async def ensure_number_free(
+    session: AsyncSession, kind: str, number: int, year: int, exclude_id: int | None = None
+) -> None:
     query = select(Product.id).where(Product.kind == kind, Product.number_year == year, Product.number == number)
     if exclude_id is not None:
         query = query.where(Product.id != exclude_id)
@@ -205,17 +236,19 @@ async def similar_title(session: AsyncSession, title: str, year: int, exclude_id
     from rapidfuzz import fuzz, process, utils
 
     rows = await session.exec(
-        select(Product.id, Product.title).where(
-            col(Product.proposed_on).between(date(year, 1, 1), date(year, 12, 31))
-        )
+        select(Product.id, Product.title).where(col(Product.proposed_on).between(date(year, 1, 1), date(year, 12, 31)))
     )
     numbers = _numbers(title)
     if not utils.default_process(title):  # only symbols or emoji: nothing to compare
         return None
-    choices = {pid: existing for pid, existing in rows.all()
-               if pid != exclude_id and _numbers(existing) == numbers and utils.default_process(existing)}
-    best = process.extractOne(title, choices, scorer=fuzz.token_sort_ratio, processor=utils.default_process,
-                              score_cutoff=SIMILARITY_CUTOFF)
+    choices = {
+        pid: existing
+        for pid, existing in rows.all()
+        if pid != exclude_id and _numbers(existing) == numbers and utils.default_process(existing)
+    }
+    best = process.extractOne(
+        title, choices, scorer=fuzz.token_sort_ratio, processor=utils.default_process, score_cutoff=SIMILARITY_CUTOFF
+    )
     if best is None:
         return None
     return await session.get(Product, best[2])

@@ -27,4 +27,3 @@ async def put(db: Database, kind: str, key: str, value: Any) -> None:
             session.add(PersistenceEntry(kind=kind, key=key, value=value))
         else:
             row.value = value
-

@@ -37,8 +37,7 @@ def event_date(day: date, today: date, what: str, example: str, field: str = "da
 def not_before(day: date, earlier: date, what: str, earlier_what: str, example: str, field: str = "date") -> None:
     if day < earlier:
         raise InputError(
-            f"Tanggal {what} ({human_date(day)}) tidak boleh sebelum tanggal {earlier_what} "
-            f"({human_date(earlier)}).",
+            f"Tanggal {what} ({human_date(day)}) tidak boleh sebelum tanggal {earlier_what} ({human_date(earlier)}).",
             example,
             field,
         )
@@ -47,8 +46,7 @@ def not_before(day: date, earlier: date, what: str, earlier_what: str, example: 
 def not_after(day: date, later: date | None, what: str, later_what: str, example: str, field: str = "date") -> None:
     if later is not None and day > later:
         raise InputError(
-            f"Tanggal {what} ({human_date(day)}) tidak boleh sesudah tanggal {later_what} "
-            f"({human_date(later)}).",
+            f"Tanggal {what} ({human_date(day)}) tidak boleh sesudah tanggal {later_what} ({human_date(later)}).",
             example,
             field,
         )

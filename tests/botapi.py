@@ -1,5 +1,5 @@
-"""Checks what the bot sends against Telegram's rules, from the Bot API description in
-../shared/telegram-bot-api/api.min.json: known method, required parameters present, no unknown
+"""Checks what the bot sends against Telegram's rules, from the Bot API description vendored in
+tests/data/telegram-bot-api/api.min.json: known method, required parameters present, no unknown
 parameters, HTML that Telegram's parser accepts, texts within 4096 characters, callback_data within
 64 bytes. Used by the in-process recorder and by the HTTP stand-in."""
 
@@ -15,24 +15,41 @@ from typing import Any
 
 from bot.offline_api import ApiCall, OfflineBotApi
 
-SPEC_RELATIVE = Path("shared") / "telegram-bot-api" / "api.min.json"
+# Vendored with the repository (see tests/data/telegram-bot-api/README.md); BOT_API_SPEC overrides it.
+VENDORED_SPEC = Path(__file__).resolve().parent / "data" / "telegram-bot-api" / "api.min.json"
 
 
 def _spec_path() -> Path:
-    """BOT_API_SPEC if set, else shared/telegram-bot-api/api.min.json beside the repository or any folder
-    above it (CI checks out shared/ next to the clone)."""
-    configured = os.environ.get("BOT_API_SPEC")
-    if configured:
-        return Path(configured)
-    repo = Path(__file__).resolve().parents[1]
-    for folder in (repo, *repo.parents):
-        if (folder / SPEC_RELATIVE).is_file():
-            return folder / SPEC_RELATIVE
-    raise FileNotFoundError(
-        f"Bot API description not found: put {SPEC_RELATIVE} beside the repository or set BOT_API_SPEC"
-    )
-ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a", "code",
-                "pre", "blockquote", "tg-emoji", "tg-time"}
+    """BOT_API_SPEC if set, else the copy vendored in tests/data. A missing file fails loudly: every
+    Bot API check depends on it, and skipping them would hide exactly what they are for."""
+    path = Path(os.environ.get("BOT_API_SPEC") or VENDORED_SPEC)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"Bot API description not found at {path}: restore tests/data/telegram-bot-api/api.min.json "
+            "from git or point BOT_API_SPEC at a copy"
+        )
+    return path
+
+
+ALLOWED_TAGS = {
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "span",
+    "tg-spoiler",
+    "a",
+    "code",
+    "pre",
+    "blockquote",
+    "tg-emoji",
+    "tg-time",
+}
 _ENTITY = re.compile(r"&(?!(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);)")
 
 
@@ -73,7 +90,7 @@ def visible_text(html_text: str) -> str:
         raise BotApiViolation(f"unescaped '&' in HTML: {html_text!r}")
     for match in re.finditer(r"<(/?)([a-zA-Z][\w-]*)", html_text):
         if match.group(2).lower() not in ALLOWED_TAGS:
-            raise BotApiViolation(f"unescaped '<' or unsupported tag in HTML: {html_text[match.start():][:40]!r}")
+            raise BotApiViolation(f"unescaped '<' or unsupported tag in HTML: {html_text[match.start() :][:40]!r}")
     if re.search(r"<(?![/a-zA-Z])", html_text):
         raise BotApiViolation(f"unescaped '<' in HTML: {html_text!r}")
     parser = _TelegramHtml()

@@ -94,7 +94,10 @@ def empty_db_url(backend, tmp_path) -> str:
 
 def make_settings(db_url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = dict(
-        telegram_bot_token="123456:TEST", database_url=db_url, admin_ids=[ADMIN], timezone="Asia/Jakarta",
+        telegram_bot_token="123456:TEST",
+        database_url=db_url,
+        admin_ids=[ADMIN],
+        timezone="Asia/Jakarta",
     )
     values.update(overrides)
     return Settings(_env_file=None, **values)
@@ -114,11 +117,26 @@ class BotHarness:
     def db(self):
         return self.app.bot_data["services"].db
 
-    def message_update(self, text: str, *, user: int = ADMIN, chat: int | None = None, chat_type: str = "private",
-                       update_id: int | None = None, first_name: str = "Uji") -> Update:
-        message = message_data(text, message_id=next(self._message_ids), user_id=user,
-                               date=int(self.clock.now().timestamp()), chat_id=chat, chat_type=chat_type,
-                               first_name=first_name, chat_title="Grup Uji")
+    def message_update(
+        self,
+        text: str,
+        *,
+        user: int = ADMIN,
+        chat: int | None = None,
+        chat_type: str = "private",
+        update_id: int | None = None,
+        first_name: str = "Uji",
+    ) -> Update:
+        message = message_data(
+            text,
+            message_id=next(self._message_ids),
+            user_id=user,
+            date=int(self.clock.now().timestamp()),
+            chat_id=chat,
+            chat_type=chat_type,
+            first_name=first_name,
+            chat_title="Grup Uji",
+        )
         data = {"update_id": next(self._update_ids) if update_id is None else update_id, "message": message}
         return Update.de_json(data, self.app.bot)
 
@@ -138,12 +156,23 @@ class BotHarness:
             markup = call.params.get("reply_markup")
             if call.method == "sendMessage" and markup:
                 message_id = self.api.message_ids.get(id(call), 0)
-                return [(b["text"], b["callback_data"], message_id)
-                        for row in markup.get("inline_keyboard", []) for b in row if "callback_data" in b]
+                return [
+                    (b["text"], b["callback_data"], message_id)
+                    for row in markup.get("inline_keyboard", [])
+                    for b in row
+                    if "callback_data" in b
+                ]
         return []
 
-    def callback_update(self, data: str, *, user: int = ADMIN, message_id: int = 1, chat: int | None = None,
-                        update_id: int | None = None) -> Update:
+    def callback_update(
+        self,
+        data: str,
+        *,
+        user: int = ADMIN,
+        message_id: int = 1,
+        chat: int | None = None,
+        update_id: int | None = None,
+    ) -> Update:
         chat_id = user if chat is None else chat
         payload = {
             "update_id": next(self._update_ids) if update_id is None else update_id,
@@ -152,8 +181,12 @@ class BotHarness:
                 "from": {"id": user, "is_bot": False, "first_name": "Uji"},
                 "chat_instance": "uji",
                 "data": data,
-                "message": {"message_id": message_id, "date": int(self.clock.now().timestamp()),
-                            "chat": {"id": chat_id, "type": "private", "first_name": "Uji"}, "text": "…"},
+                "message": {
+                    "message_id": message_id,
+                    "date": int(self.clock.now().timestamp()),
+                    "chat": {"id": chat_id, "type": "private", "first_name": "Uji"},
+                    "text": "…",
+                },
             },
         }
         return Update.de_json(payload, self.app.bot)

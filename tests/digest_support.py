@@ -30,15 +30,24 @@ class Apps:
         self.db_url = db_url
         self.open: list[BotHarness] = []
 
-    async def start(self, *, tz: str = "Asia/Jakarta", at: datetime | None = None, clock: Clock | None = None,
-                    api: RecordingBotApi | None = None, rate_limit: bool = False, **settings: Any) -> BotHarness:
+    async def start(
+        self,
+        *,
+        tz: str = "Asia/Jakarta",
+        at: datetime | None = None,
+        clock: Clock | None = None,
+        api: RecordingBotApi | None = None,
+        rate_limit: bool = False,
+        **settings: Any,
+    ) -> BotHarness:
         zone = ZoneInfo(tz)
         if clock is None:
             clock = Clock(zone)
             clock.set(at or datetime(2026, 11, 24, 10, 0, tzinfo=zone))
         api = api or RecordingBotApi()
-        application = build_application(make_settings(self.db_url, timezone=tz, **settings), request=api,
-                                        clock=clock, rate_limit=rate_limit)
+        application = build_application(
+            make_settings(self.db_url, timezone=tz, **settings), request=api, clock=clock, rate_limit=rate_limit
+        )
         await application.initialize()
         await application.post_init(application)
         harness = BotHarness(application, api, clock)
@@ -70,9 +79,13 @@ def digest_calls(api: RecordingBotApi, chat: int | None = None) -> list[tuple[st
 
 
 def digest_texts(api: RecordingBotApi, chat: int | None = None) -> list[str]:
-    return [c.params["text"] for c in api.calls
-            if c.method == "sendMessage" and "Ringkasan Mingguan" in c.params["text"]
-            and (chat is None or int(c.params["chat_id"]) == chat)]
+    return [
+        c.params["text"]
+        for c in api.calls
+        if c.method == "sendMessage"
+        and "Ringkasan Mingguan" in c.params["text"]
+        and (chat is None or int(c.params["chat_id"]) == chat)
+    ]
 
 
 async def deliveries(harness: BotHarness, chat: int | None = None) -> list[DigestDelivery]:
@@ -115,8 +128,11 @@ def removed_from(harness: BotHarness, chat: int, status: str = "left", by: int =
 
 def migration(harness: BotHarness, old: int, new: int, *, in_new_chat: bool = False) -> Update:
     """Telegram's service message about a group upgraded to a supergroup, as seen in the old or new chat."""
-    chat = ({"id": new, "type": "supergroup", "title": "Grup Uji"} if in_new_chat
-            else {"id": old, "type": "group", "title": "Grup Uji"})
+    chat = (
+        {"id": new, "type": "supergroup", "title": "Grup Uji"}
+        if in_new_chat
+        else {"id": old, "type": "group", "title": "Grup Uji"}
+    )
     message: dict[str, Any] = {
         "message_id": next(_update_ids),
         "date": int(harness.clock.now().timestamp()),

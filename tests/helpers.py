@@ -24,8 +24,9 @@ PEOPLE: dict[str, tuple[int, str, str | None]] = {
 STRANGER = 9999
 
 
-async def add_member(harness: BotHarness, user_id: int, role: str, subsection: str | None = None,
-                     name: str = "") -> None:
+async def add_member(
+    harness: BotHarness, user_id: int, role: str, subsection: str | None = None, name: str = ""
+) -> None:
     text = f"/anggota tambah {user_id} {role}" + (f" {subsection}" if subsection else "") + (f" {name}" if name else "")
     reply = await harness.say(text, user=ADMIN)
     assert "✅" in reply, reply

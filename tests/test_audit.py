@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -28,7 +28,7 @@ async def test_product_lifecycle_is_audited(harness, clock):
     assert (row.actor_id, row.entity, row.entity_id, row.before) == (2001, "product", "1", None)
     assert row.after["title"] == "Tata Cara Arsip" and row.after["proposed_on"] == "2026-03-01"
     assert row.after["kind"] == "perwali" and row.after["enacted_on"] is None
-    assert as_utc(row.at) == datetime(2026, 3, 1, 2, 15, tzinfo=timezone.utc)
+    assert as_utc(row.at) == datetime(2026, 3, 1, 2, 15, tzinfo=UTC)
     assert row.update_id is not None
 
     clock.set(datetime(2026, 3, 10, 9, 0, tzinfo=JAKARTA))
@@ -84,10 +84,18 @@ async def test_seeded_admin_is_audited(harness):
     assert row.entity_id == str(ADMIN) and row.after == {"role": "admin"}
 
 
-@pytest.mark.parametrize("command", [
-    "/usul perwali", "/tetapkan 9 1", "/publikasi 9", "/perkara x", "/selesai 9",
-    "/anggota tambah 2001 bos", "/anggota hapus 1001",
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        "/usul perwali",
+        "/tetapkan 9 1",
+        "/publikasi 9",
+        "/perkara x",
+        "/selesai 9",
+        "/anggota tambah 2001 bos",
+        "/anggota hapus 1001",
+    ],
+)
 async def test_mistakes_and_reads_leave_no_audit_row(harness, command):
     before = await count(harness, AuditEntry)
     await harness.say(command)

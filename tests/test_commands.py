@@ -47,6 +47,7 @@ async def seeded(harness):
 
 # --- /start, /bantuan, /help ---------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("command", ["/start", "/bantuan", "/help"])
 async def test_help_for_admin_lists_every_command(harness, command):
     reply = await harness.say(command)
@@ -63,6 +64,7 @@ async def test_unknown_command_and_plain_text_get_a_hint(harness):
 
 # --- /usul ---------------------------------------------------------------------------------------
 
+
 async def test_usul_success_shows_record_and_id(harness):
     reply = await harness.say("/usul perwali 2026-03-01 Tata Cara Pengelolaan Arsip Daerah")
     assert reply.startswith("✅ Usulan dicatat.")
@@ -70,7 +72,11 @@ async def test_usul_success_shows_record_and_id(harness):
     assert "Diusulkan: 1 Maret 2026" in reply
     stored = await product(harness, 1)
     assert (stored.kind, stored.title, stored.proposed_on, stored.created_by) == (
-        "perwali", "Tata Cara Pengelolaan Arsip Daerah", date(2026, 3, 1), ADMIN)
+        "perwali",
+        "Tata Cara Pengelolaan Arsip Daerah",
+        date(2026, 3, 1),
+        ADMIN,
+    )
     assert stored.enacted_on is None and stored.published_on is None
 
 
@@ -92,15 +98,18 @@ async def test_usul_whitespace_in_title_is_tidied(harness):
     assert (await product(harness, 1)).title == "Judul dengan spasi"
 
 
-@pytest.mark.parametrize("command, says", [
-    ("/usul perbup Judul", ["«perbup»", "tidak dikenal", "perda, perwali, atau kepwali"]),
-    ("/usul perwali", ["Judul belum diisi"]),
-    ("/usul perwali 2026-03-01", ["Judul belum diisi"]),
-    ("/usul perwali 1 Maret 2026", ["Judul belum diisi"]),
-    ("/usul perwali 2026-12-01 Judul", ["masa depan"]),
-    ("/usul perwali 31-02-2026 Judul", ["tidak valid"]),
-    ("/usul perwali " + "x" * 501, ["Judul terlalu panjang", "501", "500"]),
-])
+@pytest.mark.parametrize(
+    "command, says",
+    [
+        ("/usul perbup Judul", ["«perbup»", "tidak dikenal", "perda, perwali, atau kepwali"]),
+        ("/usul perwali", ["Judul belum diisi"]),
+        ("/usul perwali 2026-03-01", ["Judul belum diisi"]),
+        ("/usul perwali 1 Maret 2026", ["Judul belum diisi"]),
+        ("/usul perwali 2026-12-01 Judul", ["masa depan"]),
+        ("/usul perwali 31-02-2026 Judul", ["tidak valid"]),
+        ("/usul perwali " + "x" * 501, ["Judul terlalu panjang", "501", "500"]),
+    ],
+)
 async def test_usul_bad_input(harness, command, says):
     await assert_refused_and_unchanged(harness, command, *says)
 
@@ -111,6 +120,7 @@ async def test_usul_title_of_exactly_500_characters_is_accepted(harness):
 
 
 # --- /tetapkan -----------------------------------------------------------------------------------
+
 
 async def test_tetapkan_success(seeded):
     reply = await seeded.say("/tetapkan 1 12 2026-04-01")
@@ -134,7 +144,8 @@ async def test_number_unique_per_kind_and_enactment_year(seeded):
     assert "Nomor 7 Tahun 2025" in await seeded.say("/tetapkan 4 7 2025-02-01")
     await seeded.say("/usul perda 2026-01-02 Baru")
     await assert_refused_and_unchanged(
-        seeded, "/tetapkan 5 7 2026-04-01", "Nomor 7 Tahun 2026 untuk Perda sudah dipakai")
+        seeded, "/tetapkan 5 7 2026-04-01", "Nomor 7 Tahun 2026 untuk Perda sudah dipakai"
+    )
 
 
 async def test_number_year_is_the_enactment_year_not_the_proposal_year(harness):
@@ -145,25 +156,29 @@ async def test_number_year_is_the_enactment_year_not_the_proposal_year(harness):
     assert (await product(harness, 1)).number_year == 2026
 
 
-@pytest.mark.parametrize("command, says", [
-    ("/tetapkan 1", ["Sebutkan id usulan dan nomor"]),
-    ("/tetapkan abc 7", ["Id usulan harus berupa angka", "«abc»"]),
-    ("/tetapkan 0 7", ["Id usulan harus berupa angka"]),
-    ("/tetapkan 99 7", ["#99 tidak ditemukan"]),
-    ("/tetapkan 1 abc", ["Nomor harus berupa angka", "«abc»"]),
-    ("/tetapkan 1 0", ["Nomor harus berupa angka"]),
-    ("/tetapkan 1 -3", ["Nomor harus berupa angka"]),
-    ("/tetapkan 1 7 2026-02-28", ["tidak boleh sebelum tanggal usulan", "1 Maret 2026"]),
-    ("/tetapkan 1 7 2026-12-01", ["masa depan"]),
-    ("/tetapkan 1 7 2026-02-31", ["tidak valid"]),
-    ("/tetapkan 1 7 kapan-kapan", ["tidak dikenali sebagai tanggal"]),
-    ("/tetapkan 2 8 2026-04-01", ["sudah ditetapkan", "Nomor 7 Tahun 2026"]),
-])
+@pytest.mark.parametrize(
+    "command, says",
+    [
+        ("/tetapkan 1", ["Sebutkan id usulan dan nomor"]),
+        ("/tetapkan abc 7", ["Id usulan harus berupa angka", "«abc»"]),
+        ("/tetapkan 0 7", ["Id usulan harus berupa angka"]),
+        ("/tetapkan 99 7", ["#99 tidak ditemukan"]),
+        ("/tetapkan 1 abc", ["Nomor harus berupa angka", "«abc»"]),
+        ("/tetapkan 1 0", ["Nomor harus berupa angka"]),
+        ("/tetapkan 1 -3", ["Nomor harus berupa angka"]),
+        ("/tetapkan 1 7 2026-02-28", ["tidak boleh sebelum tanggal usulan", "1 Maret 2026"]),
+        ("/tetapkan 1 7 2026-12-01", ["masa depan"]),
+        ("/tetapkan 1 7 2026-02-31", ["tidak valid"]),
+        ("/tetapkan 1 7 kapan-kapan", ["tidak dikenali sebagai tanggal"]),
+        ("/tetapkan 2 8 2026-04-01", ["sudah ditetapkan", "Nomor 7 Tahun 2026"]),
+    ],
+)
 async def test_tetapkan_bad_input(seeded, command, says):
     await assert_refused_and_unchanged(seeded, command, *says)
 
 
 # --- /publikasi ----------------------------------------------------------------------------------
+
 
 async def test_publikasi_success_with_date_and_link(seeded):
     reply = await seeded.say("/publikasi 2 2026-03-15 https://jdih.probolinggokota.go.id/perda-7-2026?a=1&b=2")
@@ -187,24 +202,28 @@ async def test_publikasi_without_link(seeded):
     assert (await product(seeded, 2)).link is None
 
 
-@pytest.mark.parametrize("command, says", [
-    ("/publikasi x", ["Id produk hukum harus berupa angka"]),
-    ("/publikasi 99", ["#99 tidak ditemukan"]),
-    ("/publikasi 1 2026-03-15", ["#1 belum ditetapkan"]),
-    ("/publikasi 2 2026-03-09", ["tidak boleh sebelum tanggal penetapan", "10 Maret 2026"]),
-    ("/publikasi 2 2026-12-01", ["masa depan"]),
-    ("/publikasi 2 2026-02-30", ["tidak valid"]),
-    ("/publikasi 2 ftp://jdih.example/x", ["«ftp://jdih.example/x»", "bukan tanggal atau tautan"]),
-    ("/publikasi 2 2026-03-15 https://a.go.id sisa", ["bukan tanggal atau tautan"]),
-    ("/publikasi 2 https://", ["Tautan harus diawali http"]),
-    ("/publikasi 2 https://jdih.go.id/" + "a" * 500, ["Tautan terlalu panjang"]),
-    ("/publikasi 3 2026-04-01", ["#3 sudah dipublikasikan", "15 Maret 2026"]),
-])
+@pytest.mark.parametrize(
+    "command, says",
+    [
+        ("/publikasi x", ["Id produk hukum harus berupa angka"]),
+        ("/publikasi 99", ["#99 tidak ditemukan"]),
+        ("/publikasi 1 2026-03-15", ["#1 belum ditetapkan"]),
+        ("/publikasi 2 2026-03-09", ["tidak boleh sebelum tanggal penetapan", "10 Maret 2026"]),
+        ("/publikasi 2 2026-12-01", ["masa depan"]),
+        ("/publikasi 2 2026-02-30", ["tidak valid"]),
+        ("/publikasi 2 ftp://jdih.example/x", ["«ftp://jdih.example/x»", "bukan tanggal atau tautan"]),
+        ("/publikasi 2 2026-03-15 https://a.go.id sisa", ["bukan tanggal atau tautan"]),
+        ("/publikasi 2 https://", ["Tautan harus diawali http"]),
+        ("/publikasi 2 https://jdih.go.id/" + "a" * 500, ["Tautan terlalu panjang"]),
+        ("/publikasi 3 2026-04-01", ["#3 sudah dipublikasikan", "15 Maret 2026"]),
+    ],
+)
 async def test_publikasi_bad_input(seeded, command, says):
     await assert_refused_and_unchanged(seeded, command, *says)
 
 
 # --- /perkara ------------------------------------------------------------------------------------
+
 
 async def test_perkara_success(harness):
     reply = await harness.say("/perkara 12/Pdt.G/2026/PN Prb 2026-03-01 Gugatan wanprestasi pengadaan")
@@ -213,7 +232,11 @@ async def test_perkara_success(harness):
     assert "Uraian: Gugatan wanprestasi pengadaan" in reply and "Mulai ditangani: 1 Maret 2026" in reply
     stored = await case(harness, 1)
     assert (stored.register_number, stored.description, stored.started_on, stored.resolved_on) == (
-        "12/Pdt.G/2026/PN Prb", "Gugatan wanprestasi pengadaan", date(2026, 3, 1), None)
+        "12/Pdt.G/2026/PN Prb",
+        "Gugatan wanprestasi pengadaan",
+        date(2026, 3, 1),
+        None,
+    )
 
 
 async def test_perkara_without_date_or_description(harness):
@@ -229,21 +252,25 @@ async def test_perkara_quoted_register(harness):
     assert (await case(harness, 1)).description == "Pidana khusus"
 
 
-@pytest.mark.parametrize("command, says", [
-    ("/perkara Gugatan", ["«Gugatan» tidak dikenali", "12/Pdt.G/2026/PN Prb"]),
-    ('/perkara "12/Pdt.G/2026/PN Prb 2026-03-01', ["Tanda kutip"]),
-    ("/perkara 1/Pdt.G/2026/PN Prb 2026-02-01 Lagi", ["sudah tercatat sebagai perkara #1"]),
-    ('/perkara "1/pdt.g/2026/pn  prb" Lagi', ["sudah tercatat sebagai perkara #1"]),
-    ("/perkara 9/Pdt.G/2026/PN Prb 2026-12-01 Nanti", ["masa depan"]),
-    ("/perkara 9/Pdt.G/2026/PN Prb 31/04/2026 Salah", ["tidak valid"]),
-    ("/perkara 9/Pdt.G/2026/PN Prb 2026-03-01 " + "u" * 501, ["Uraian terlalu panjang"]),
-    ("/perkara 9/" + "P" * 100, ["Nomor register perkara terlalu panjang"]),
-])
+@pytest.mark.parametrize(
+    "command, says",
+    [
+        ("/perkara Gugatan", ["«Gugatan» tidak dikenali", "12/Pdt.G/2026/PN Prb"]),
+        ('/perkara "12/Pdt.G/2026/PN Prb 2026-03-01', ["Tanda kutip"]),
+        ("/perkara 1/Pdt.G/2026/PN Prb 2026-02-01 Lagi", ["sudah tercatat sebagai perkara #1"]),
+        ('/perkara "1/pdt.g/2026/pn  prb" Lagi', ["sudah tercatat sebagai perkara #1"]),
+        ("/perkara 9/Pdt.G/2026/PN Prb 2026-12-01 Nanti", ["masa depan"]),
+        ("/perkara 9/Pdt.G/2026/PN Prb 31/04/2026 Salah", ["tidak valid"]),
+        ("/perkara 9/Pdt.G/2026/PN Prb 2026-03-01 " + "u" * 501, ["Uraian terlalu panjang"]),
+        ("/perkara 9/" + "P" * 100, ["Nomor register perkara terlalu panjang"]),
+    ],
+)
 async def test_perkara_bad_input(seeded, command, says):
     await assert_refused_and_unchanged(seeded, command, *says)
 
 
 # --- /selesai ------------------------------------------------------------------------------------
+
 
 async def test_selesai_success(seeded):
     reply = await seeded.say("/selesai 1 2026-07-01 Menang di tingkat pertama")
@@ -259,20 +286,24 @@ async def test_selesai_defaults_to_today_without_outcome(seeded):
     assert (await case(seeded, 1)).outcome is None
 
 
-@pytest.mark.parametrize("command, says", [
-    ("/selesai satu", ["Id perkara harus berupa angka"]),
-    ("/selesai 99", ["Perkara #99 tidak ditemukan"]),
-    ("/selesai 1 2026-01-31 Menang", ["tidak boleh sebelum tanggal mulai penanganan", "1 Februari 2026"]),
-    ("/selesai 1 2026-12-01 Menang", ["masa depan"]),
-    ("/selesai 1 2026-06-31 Menang", ["tidak valid"]),
-    ("/selesai 2 2026-07-01 Lagi", ["Perkara #2 sudah selesai", "30 Juni 2026"]),
-    ("/selesai 1 2026-07-01 " + "h" * 301, ["Hasil terlalu panjang", "300"]),
-])
+@pytest.mark.parametrize(
+    "command, says",
+    [
+        ("/selesai satu", ["Id perkara harus berupa angka"]),
+        ("/selesai 99", ["Perkara #99 tidak ditemukan"]),
+        ("/selesai 1 2026-01-31 Menang", ["tidak boleh sebelum tanggal mulai penanganan", "1 Februari 2026"]),
+        ("/selesai 1 2026-12-01 Menang", ["masa depan"]),
+        ("/selesai 1 2026-06-31 Menang", ["tidak valid"]),
+        ("/selesai 2 2026-07-01 Lagi", ["Perkara #2 sudah selesai", "30 Juni 2026"]),
+        ("/selesai 1 2026-07-01 " + "h" * 301, ["Hasil terlalu panjang", "300"]),
+    ],
+)
 async def test_selesai_bad_input(seeded, command, says):
     await assert_refused_and_unchanged(seeded, command, *says)
 
 
 # --- /daftar -------------------------------------------------------------------------------------
+
 
 async def test_daftar_shows_what_is_open_with_ids(seeded):
     usulan, terbit, perkara = await seeded.send("/daftar")
@@ -302,6 +333,7 @@ async def test_daftar_bad_section(seeded, command):
 
 
 # --- /anggota ------------------------------------------------------------------------------------
+
 
 async def test_anggota_add_list_update_remove(harness, clock):
     reply = await harness.say("/anggota tambah 2001 staf bankum Siti Aminah")
@@ -333,30 +365,34 @@ async def test_second_admin_and_removing_an_admin(harness):
     assert await member(harness, 1001) is None
 
 
-@pytest.mark.parametrize("command, says", [
-    ("/anggota tambah", ["Sebutkan user id dan peran"]),
-    ("/anggota tambah 2001", ["Sebutkan user id dan peran"]),
-    ("/anggota tambah abc staf bankum", ["User id Telegram harus berupa angka"]),
-    ("/anggota tambah -5 pimpinan", ["User id Telegram harus berupa angka positif"]),
-    ("/anggota tambah 99999999999999999999 staf bankum", ["User id Telegram harus berupa angka positif"]),
-    ("/anggota hapus 99999999999999999999", ["User id Telegram harus berupa angka positif"]),
-    ("/anggota tambah 2001 bos", ["Peran «bos» tidak dikenal"]),
-    ("/anggota tambah 2001 staf", ["memerlukan subbag"]),
-    ("/anggota tambah 2001 kasubbag hukum Nama", ["memerlukan subbag"]),
-    ("/anggota tambah 2001 pimpinan bankum", ["tidak memiliki subbag"]),
-    ("/anggota tambah 2001 admin dokinfo", ["tidak memiliki subbag"]),
-    ("/anggota tambah 2001 pimpinan " + "N" * 101, ["Nama terlalu panjang"]),
-    ("/anggota ubah 2001", ["«ubah» tidak dikenal"]),
-    ("/anggota hapus", ["Sebutkan satu user id"]),
-    ("/anggota hapus 5555", ["Tidak ada anggota dengan user id 5555"]),
-    ("/anggota hapus 1001", ["Admin terakhir tidak dapat dihapus"]),
-    ("/anggota tambah 1001 staf bankum", ["Admin terakhir tidak dapat diubah"]),
-])
+@pytest.mark.parametrize(
+    "command, says",
+    [
+        ("/anggota tambah", ["Sebutkan user id dan peran"]),
+        ("/anggota tambah 2001", ["Sebutkan user id dan peran"]),
+        ("/anggota tambah abc staf bankum", ["User id Telegram harus berupa angka"]),
+        ("/anggota tambah -5 pimpinan", ["User id Telegram harus berupa angka positif"]),
+        ("/anggota tambah 99999999999999999999 staf bankum", ["User id Telegram harus berupa angka positif"]),
+        ("/anggota hapus 99999999999999999999", ["User id Telegram harus berupa angka positif"]),
+        ("/anggota tambah 2001 bos", ["Peran «bos» tidak dikenal"]),
+        ("/anggota tambah 2001 staf", ["memerlukan subbag"]),
+        ("/anggota tambah 2001 kasubbag hukum Nama", ["memerlukan subbag"]),
+        ("/anggota tambah 2001 pimpinan bankum", ["tidak memiliki subbag"]),
+        ("/anggota tambah 2001 admin dokinfo", ["tidak memiliki subbag"]),
+        ("/anggota tambah 2001 pimpinan " + "N" * 101, ["Nama terlalu panjang"]),
+        ("/anggota ubah 2001", ["«ubah» tidak dikenal"]),
+        ("/anggota hapus", ["Sebutkan satu user id"]),
+        ("/anggota hapus 5555", ["Tidak ada anggota dengan user id 5555"]),
+        ("/anggota hapus 1001", ["Admin terakhir tidak dapat dihapus"]),
+        ("/anggota tambah 1001 staf bankum", ["Admin terakhir tidak dapat diubah"]),
+    ],
+)
 async def test_anggota_bad_input(harness, command, says):
     await assert_refused_and_unchanged(harness, command, *says)
 
 
 # --- nothing half-written ------------------------------------------------------------------------
+
 
 async def test_a_refused_write_leaves_no_audit_row_and_no_update_marker(seeded):
     before = await count(seeded, AuditEntry)
@@ -378,10 +414,16 @@ async def test_enacting_on_the_proposal_day_and_publishing_on_the_enactment_day_
     assert stored.proposed_on == stored.enacted_on == stored.published_on == date(2026, 3, 1)
 
 
-@pytest.mark.parametrize("command, prompt", [
-    ("/usul", "Pilih jenis"), ("/tetapkan", "Pilih usulan"), ("/publikasi", "Pilih produk hukum"),
-    ("/perkara", "nomor register"), ("/selesai", "Pilih perkara"),
-])
+@pytest.mark.parametrize(
+    "command, prompt",
+    [
+        ("/usul", "Pilih jenis"),
+        ("/tetapkan", "Pilih usulan"),
+        ("/publikasi", "Pilih produk hukum"),
+        ("/perkara", "nomor register"),
+        ("/selesai", "Pilih perkara"),
+    ],
+)
 async def test_write_command_without_arguments_starts_its_dialogue(seeded, command, prompt):
     before = await state(seeded)
     assert prompt in await seeded.say(command)

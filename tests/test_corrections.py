@@ -82,8 +82,9 @@ async def test_urungkan_restores_exactly_the_earlier_state(harness):
     reply = await harness.say("/urungkan")
     assert "Diurungkan" in reply and "penetapan" in reply
     after = (await product(harness)).model_dump()
-    assert {k: v for k, v in after.items() if k != "updated_at"} == \
-        {k: v for k, v in before.items() if k != "updated_at"}
+    assert {k: v for k, v in after.items() if k != "updated_at"} == {
+        k: v for k, v in before.items() if k != "updated_at"
+    }
     # The number is free again.
     assert "Penetapan dicatat" in await harness.say("/tetapkan 1 7 2026-03-11")
 
@@ -132,8 +133,14 @@ async def test_riwayat_bad_input(harness):
 
 async def test_relative_dates_in_one_line_forms(harness):
     # Tuesday 24 November 2026 in Jakarta.
-    cases = {"hari ini": date(2026, 11, 24), "kemarin": date(2026, 11, 23), "2 hari lalu": date(2026, 11, 22),
-             "1 Maret": date(2026, 3, 1), "Senin lalu": date(2026, 11, 23), "Selasa lalu": date(2026, 11, 17)}
+    cases = {
+        "hari ini": date(2026, 11, 24),
+        "kemarin": date(2026, 11, 23),
+        "2 hari lalu": date(2026, 11, 22),
+        "1 Maret": date(2026, 3, 1),
+        "Senin lalu": date(2026, 11, 23),
+        "Selasa lalu": date(2026, 11, 17),
+    }
     topics = iter(["Arsip", "Pajak", "Pasar", "Retribusi", "Kepegawaian", "Kesehatan"])
     for n, (typed, expected) in enumerate(cases.items(), 1):
         reply = await harness.say(f"/usul perwali {typed} {next(topics)}")
@@ -146,6 +153,7 @@ async def test_undoing_a_member_change_restores_their_menu(harness):
     await harness.say(f"/anggota tambah {STAF} staf perundangan Budi")
     await harness.say(f"/anggota tambah {STAF} pimpinan Budi")
     assert "Diurungkan" in await harness.say("/urungkan")
-    menus = [c for c in harness.api.calls if c.method == "setMyCommands"
-             and c.params.get("scope", {}).get("chat_id") == STAF]
+    menus = [
+        c for c in harness.api.calls if c.method == "setMyCommands" and c.params.get("scope", {}).get("chat_id") == STAF
+    ]
     assert "usul" in {c["command"] for c in menus[-1].params["commands"]}

@@ -4,7 +4,7 @@ at flush time (PostgreSQL aborts the whole transaction), the same update applied
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func
 from sqlmodel import select
@@ -14,7 +14,7 @@ from models.db import Database
 from models.tables import AuditEntry, Member, ProcessedUpdate, Product
 
 BIG_USER = 7_123_456_789  # Telegram user ids exceed 32 bits
-NOW = datetime(2026, 11, 24, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 
 
 async def test_members_with_64_bit_ids_are_stored_and_listed(harness):
@@ -44,8 +44,9 @@ async def test_number_taken_at_flush_time_is_refused_and_nothing_is_half_written
     async with harness.db.session() as session:
         assert (await session.get(Product, 2)).enacted_on is None
         assert await session.get(ProcessedUpdate, 500) is None
-        enactments = (await session.exec(select(func.count()).select_from(AuditEntry)
-                                         .where(AuditEntry.action == "product.enact"))).one()
+        enactments = (
+            await session.exec(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "product.enact"))
+        ).one()
         assert enactments == 1
     assert "Penetapan dicatat" in await harness.say("/tetapkan 2 8 2026-03-10", update_id=501)
 
@@ -61,9 +62,16 @@ async def test_one_update_applied_by_two_workers_at_once_is_applied_once(db_url)
         if started == 2:
             both_started.set()
         await asyncio.wait_for(both_started.wait(), timeout=10)
-        product = await products.propose(session, actor_id=1001, kind="perwali", title="Sekali Saja",
-                                         proposed_on=date(2026, 3, 1), today=date(2026, 11, 24), now=NOW,
-                                         update_id=77)
+        product = await products.propose(
+            session,
+            actor_id=1001,
+            kind="perwali",
+            title="Sekali Saja",
+            proposed_on=date(2026, 3, 1),
+            today=date(2026, 11, 24),
+            now=NOW,
+            update_id=77,
+        )
         return f"dicatat #{product.id}"
 
     try:

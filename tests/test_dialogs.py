@@ -9,8 +9,18 @@ from tests.conftest import running_harness
 
 STAF_BANKUM = 2001
 STAF_DOKINFO = 2002
-TOPICS = ["Arsip", "Pajak", "Retribusi", "Kepegawaian", "Pasar", "Perizinan", "Kebersihan", "Pendidikan",
-          "Kesehatan", "Perhubungan"]
+TOPICS = [
+    "Arsip",
+    "Pajak",
+    "Retribusi",
+    "Kepegawaian",
+    "Pasar",
+    "Perizinan",
+    "Kebersihan",
+    "Pendidikan",
+    "Kesehatan",
+    "Perhubungan",
+]
 
 
 async def products(harness) -> list[Product]:
@@ -39,8 +49,11 @@ async def test_usul_dialog_from_kind_to_saved_record(harness):
     saved = (await harness.press("Simpan"))[0]
     assert "Usulan dicatat" in saved and "#1 Perwali" in saved
     [product] = await products(harness)
-    assert (product.kind, product.title, product.proposed_on) == ("perwali", "Tata Cara <Pengelolaan> & Arsip 📁",
-                                                                    date(2026, 11, 23))
+    assert (product.kind, product.title, product.proposed_on) == (
+        "perwali",
+        "Tata Cara <Pengelolaan> & Arsip 📁",
+        date(2026, 11, 23),
+    )
 
 
 async def test_typing_a_label_works_like_pressing_it_and_wrong_text_reasks(harness):
@@ -94,8 +107,11 @@ async def test_idle_dialogue_ends_after_ten_minutes(harness):
     await harness.say("/usul")
     await harness.press("Perwali")
     # The proactive timeout: python-telegram-bot schedules it on the JobQueue; run it instead of waiting.
-    jobs = [job for job in harness.app.job_queue.jobs() if "conversation" in job.name.lower()
-            or "timeout" in job.name.lower()]
+    jobs = [
+        job
+        for job in harness.app.job_queue.jobs()
+        if "conversation" in job.name.lower() or "timeout" in job.name.lower()
+    ]
     assert jobs, [job.name for job in harness.app.job_queue.jobs()]
     start = len(harness.api.calls)
     await jobs[0].run(harness.app)
@@ -264,8 +280,11 @@ async def test_perkara_dialogue_saves_register_description_and_date(harness):
     assert "12/Pdt.G/2026/PN Prb" in summary and "1 Maret 2026" in summary
     assert "Perkara dicatat" in (await harness.press("Simpan"))[0]
     [case] = await cases(harness)
-    assert (case.register_number, case.description, case.started_on) == \
-        ("12/Pdt.G/2026/PN Prb", "Gugatan <wanprestasi> & ganti rugi", date(2026, 3, 1))
+    assert (case.register_number, case.description, case.started_on) == (
+        "12/Pdt.G/2026/PN Prb",
+        "Gugatan <wanprestasi> & ganti rugi",
+        date(2026, 3, 1),
+    )
     # The same register number again is refused at its step.
     await harness.say("/perkara")
     reply = await harness.say("12/pdt.g/2026/pn prb")

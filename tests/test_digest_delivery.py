@@ -4,7 +4,7 @@ two processes and Telegram's errors. The clock is set, never slept on."""
 import asyncio
 import logging
 import types
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from zoneinfo import ZoneInfo
 
@@ -24,7 +24,14 @@ from models.tables import DigestDelivery
 from tests.botapi import RecordingBotApi
 from tests.conftest import JAKARTA
 from tests.digest_support import (
-    GROUP, Apps, deliveries, digest_calls, digest_texts, job_ids, subscribe, subscription,
+    GROUP,
+    Apps,
+    deliveries,
+    digest_calls,
+    digest_texts,
+    job_ids,
+    subscribe,
+    subscription,
 )
 
 # python-telegram-bot warns about its own RetryAfter.retry_after type change when it builds one.
@@ -54,12 +61,12 @@ async def test_delivered_at_the_scheduled_minute_in_jakarta(harness):
     # The cron job fires at 08:00 WIB (01:00 UTC) and its callback delivers.
     job = harness.app.job_queue.scheduler.get_job(scheduler.job_id(GROUP))
     fire = job.trigger.get_next_fire_time(None, harness.clock.now())
-    assert fire == MONDAY_8 and fire.astimezone(timezone.utc).hour == 1
+    assert fire == MONDAY_8 and fire.astimezone(UTC).hour == 1
     harness.clock.set(fire)
     await JobQueue.job_callback(*job.args)
     assert digest_calls(harness.api) == ONE_DIGEST
     [row] = await deliveries(harness)
-    assert row.status == "sent" and row.slot.replace(tzinfo=timezone.utc) == MONDAY_8.astimezone(timezone.utc)
+    assert row.status == "sent" and row.slot.replace(tzinfo=UTC) == MONDAY_8.astimezone(UTC)
     assert set(row.figures["sent"]) == {"text", "chart"}
     assert row.figures["values"] == {"IKU-1": [0, 0], "IKU-2": [0, 0], "IKU-3": [0, 0]}
 
@@ -74,8 +81,10 @@ def test_slots_in_a_zone_without_and_a_zone_with_daylight_saving():
     monday_8 = Schedule(0, 8, 0)
     for zone, before, after in ((JAKARTA, 1, 1), (BERLIN, 7, 6)):  # UTC hour before / after 29 March 2026
         cron = CronTrigger(day_of_week="mon", hour=8, minute=0, timezone=zone)
-        for day, utc_hour in ((datetime(2026, 3, 17, tzinfo=zone), before),
-                              (datetime(2026, 3, 24, tzinfo=zone), after)):
+        for day, utc_hour in (
+            (datetime(2026, 3, 17, tzinfo=zone), before),
+            (datetime(2026, 3, 24, tzinfo=zone), after),
+        ):
             slot = digests.next_slot(monday_8, day, zone)
             assert slot.astimezone(zone).hour == 8 and slot.hour == utc_hour
             assert slot == cron.get_next_fire_time(None, day)
@@ -88,13 +97,13 @@ def test_slots_in_a_zone_without_and_a_zone_with_daylight_saving():
     cron = CronTrigger(day_of_week="sun", hour=2, minute=30, timezone=BERLIN)
     spring = datetime(2026, 3, 27, tzinfo=BERLIN)
     # (in UTC: Python never calls a wall time inside a DST gap equal to a moment in another zone)
-    fire = cron.get_next_fire_time(None, spring).astimezone(timezone.utc)
+    fire = cron.get_next_fire_time(None, spring).astimezone(UTC)
     assert digests.next_slot(sunday_0230, spring, BERLIN) == fire
-    assert digests.next_slot(sunday_0230, spring, BERLIN) == datetime(2026, 3, 29, 1, 30, tzinfo=timezone.utc)
+    assert digests.next_slot(sunday_0230, spring, BERLIN) == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
     # 02:30 on the Sunday clocks go back happens twice: the slot is the first; the cron job fires at both.
     autumn = datetime(2026, 10, 23, tzinfo=BERLIN)
-    first = cron.get_next_fire_time(None, autumn).astimezone(timezone.utc)
-    second = cron.get_next_fire_time(first, first + timedelta(seconds=1)).astimezone(timezone.utc)
+    first = cron.get_next_fire_time(None, autumn).astimezone(UTC)
+    second = cron.get_next_fire_time(first, first + timedelta(seconds=1)).astimezone(UTC)
     assert second - first == timedelta(hours=1)
     assert digests.next_slot(sunday_0230, autumn, BERLIN) == first
     assert digests.last_slot(sunday_0230, second, BERLIN) == first
@@ -104,17 +113,17 @@ async def test_daylight_saving_zone_delivers_at_local_time_and_once_in_the_repea
     bot = await apps.start(tz="Europe/Berlin", at=datetime(2026, 3, 17, 12, 0, tzinfo=BERLIN))
     await subscribe(bot, "senin 08:00")
     await subscribe(bot, "minggu 02:30", chat=-100777)
-    await at(bot, datetime(2026, 3, 23, 6, 59, tzinfo=timezone.utc))
+    await at(bot, datetime(2026, 3, 23, 6, 59, tzinfo=UTC))
     assert digest_calls(bot.api, GROUP) == []
-    await at(bot, datetime(2026, 3, 23, 7, 0, tzinfo=timezone.utc))  # 08:00 CET
+    await at(bot, datetime(2026, 3, 23, 7, 0, tzinfo=UTC))  # 08:00 CET
     assert len(digest_calls(bot.api, GROUP)) == 2
-    await at(bot, datetime(2026, 3, 30, 5, 59, tzinfo=timezone.utc))
+    await at(bot, datetime(2026, 3, 30, 5, 59, tzinfo=UTC))
     assert len(digest_calls(bot.api, GROUP)) == 2
-    await at(bot, datetime(2026, 3, 30, 6, 0, tzinfo=timezone.utc))  # 08:00 CEST
+    await at(bot, datetime(2026, 3, 30, 6, 0, tzinfo=UTC))  # 08:00 CEST
     assert len(digest_calls(bot.api, GROUP)) == 4
 
-    await at(bot, datetime(2026, 10, 25, 0, 30, tzinfo=timezone.utc))  # 02:30 CEST
-    await at(bot, datetime(2026, 10, 25, 1, 30, tzinfo=timezone.utc))  # 02:30 CET, the cron job fires again
+    await at(bot, datetime(2026, 10, 25, 0, 30, tzinfo=UTC))  # 02:30 CEST
+    await at(bot, datetime(2026, 10, 25, 1, 30, tzinfo=UTC))  # 02:30 CET, the cron job fires again
     assert digest_calls(bot.api, -100777) == [("sendMessage", -100777), ("sendPhoto", -100777)]
 
 
@@ -176,8 +185,9 @@ async def test_two_applications_on_one_database_send_one_digest(apps):
         await subscribe(one, chat=chat)
     one.clock.set(MONDAY_8)
     two.clock.set(MONDAY_8)
-    reports = await asyncio.gather(scheduler.deliver_due(one.app), scheduler.deliver_due(two.app),
-                                   scheduler.deliver_due(one.app))
+    reports = await asyncio.gather(
+        scheduler.deliver_due(one.app), scheduler.deliver_due(two.app), scheduler.deliver_due(one.app)
+    )
     sent = digest_calls(one.api) + digest_calls(two.api)
     assert sorted(sent) == sorted([(m, c) for c in range(-1010, -1000) for m in ("sendMessage", "sendPhoto")])
     assert sum(len(r.sent) for r in reports) == 10
@@ -235,6 +245,7 @@ async def test_chart_is_a_png_that_decodes():
 
 # --- Telegram's errors ---------------------------------------------------------------------------------
 
+
 class FailingNth(RecordingBotApi):
     """Answers the n-th call of a method (counting successful ones) with an error, once."""
 
@@ -260,6 +271,7 @@ async def test_429_during_fan_out_is_retried_after_retry_after(apps, monkeypatch
 
     # python-telegram-bot's AIORateLimiter waits out a 429: record the wait instead of sleeping it.
     import telegram.ext._aioratelimiter as limiter
+
     monkeypatch.setattr(limiter, "asyncio", types.SimpleNamespace(**{**vars(asyncio), "sleep": fake_sleep}))
 
     api = FailingNth("sendMessage", 6, (429, "Too Many Requests: retry after 7", {"retry_after": 7}))
@@ -333,7 +345,8 @@ async def test_upgraded_group_discovered_when_sending_is_followed(harness):
     new = -1009001
     await subscribe(harness)
     harness.api.failures["sendMessage"] = [
-        (400, "Bad Request: group chat was upgraded to a supergroup chat", {"migrate_to_chat_id": new})]
+        (400, "Bad Request: group chat was upgraded to a supergroup chat", {"migrate_to_chat_id": new})
+    ]
     report = await at(harness, MONDAY_8)
     assert report.migrated == {GROUP: new} and report.sent == [new]
     assert digest_calls(harness.api) == [("sendMessage", new), ("sendPhoto", new)]
@@ -348,9 +361,17 @@ async def test_an_interrupted_send_is_reported_and_never_repeated(apps, caplog):
     await subscribe(first)
     # A process claimed the slot and died while the text was in flight: it may have arrived.
     async with first.db.session() as session:
-        session.add(DigestDelivery(chat_id=GROUP, slot=MONDAY_8.astimezone(timezone.utc), status="claimed",
-                                   claimed_by="other:1:dead", claimed_at=MONDAY_8.astimezone(timezone.utc),
-                                   attempts=1, figures={"year": 2026, "values": {}, "sent": {}}))
+        session.add(
+            DigestDelivery(
+                chat_id=GROUP,
+                slot=MONDAY_8.astimezone(UTC),
+                status="claimed",
+                claimed_by="other:1:dead",
+                claimed_at=MONDAY_8.astimezone(UTC),
+                attempts=1,
+                figures={"year": 2026, "values": {}, "sent": {}},
+            )
+        )
     await at(first, MONDAY_8 + timedelta(minutes=10))  # within the lease: someone may still be sending
     assert (await deliveries(first))[0].status == "claimed"
     await at(first, MONDAY_8 + timedelta(minutes=31))

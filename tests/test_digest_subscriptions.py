@@ -10,7 +10,15 @@ from bot import scheduler
 from models.tables import AuditEntry
 from tests.conftest import ADMIN, JAKARTA
 from tests.digest_support import (
-    GROUP, Apps, digest_calls, digest_texts, job_ids, migration, removed_from, subscribe, subscription,
+    GROUP,
+    Apps,
+    digest_calls,
+    digest_texts,
+    job_ids,
+    migration,
+    removed_from,
+    subscribe,
+    subscription,
 )
 
 KASUBBAG, STAF = 2002, 2003
@@ -59,12 +67,15 @@ async def test_only_admins_and_kasubbag_may_subscribe(harness):
     assert (await subscription(harness)).active
 
 
-@pytest.mark.parametrize(("args", "complaint"), [
-    ("senen 08:00", "«senen» bukan nama hari"),
-    ("senin 25:00", "Jam «25:00» tidak ada"),
-    ("senin 8:0:0", "Jam «8:0:0» tidak dikenali"),
-    ("senin selasa", "Hari disebut dua kali"),
-])
+@pytest.mark.parametrize(
+    ("args", "complaint"),
+    [
+        ("senen 08:00", "«senen» bukan nama hari"),
+        ("senin 25:00", "Jam «25:00» tidak ada"),
+        ("senin 8:0:0", "Jam «8:0:0» tidak dikenali"),
+        ("senin selasa", "Hari disebut dua kali"),
+    ],
+)
 async def test_bad_schedule_is_explained_with_an_example_and_nothing_is_written(harness, args, complaint):
     reply = await subscribe(harness, args)
     assert complaint in reply and "Contoh: /langganan senin 08:00" in reply

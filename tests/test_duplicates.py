@@ -41,21 +41,29 @@ async def test_a_new_update_with_the_same_text_is_a_new_write(harness):
 
 @pytest.fixture
 async def prepared(harness):
-    for text in ("/usul perda 2026-01-05 Satu", "/usul perda 2026-01-05 Dua", "/tetapkan 2 1 2026-02-01",
-                 "/perkara 1/Pdt.G/2026/PN Prb 2026-01-10 Gugatan", "/anggota tambah 2001 pimpinan Tamu"):
+    for text in (
+        "/usul perda 2026-01-05 Satu",
+        "/usul perda 2026-01-05 Dua",
+        "/tetapkan 2 1 2026-02-01",
+        "/perkara 1/Pdt.G/2026/PN Prb 2026-01-10 Gugatan",
+        "/anggota tambah 2001 pimpinan Tamu",
+    ):
         assert "✅" in await harness.say(text)
     return harness
 
 
-@pytest.mark.parametrize("text, model, action", [
-    ("/usul kepwali Ketiga", Product, "product.propose"),
-    ("/tetapkan 1 5 2026-02-01", Product, "product.enact"),
-    ("/publikasi 2 2026-02-03", Product, "product.publish"),
-    ("/perkara 2/Pdt.G/2026/PN Prb Kedua", Case, "case.open"),
-    ("/selesai 1 Menang", Case, "case.resolve"),
-    ("/anggota tambah 2002 staf bankum Baru", Member, "member.put"),
-    ("/anggota hapus 2001", Member, "member.remove"),
-])
+@pytest.mark.parametrize(
+    "text, model, action",
+    [
+        ("/usul kepwali Ketiga", Product, "product.propose"),
+        ("/tetapkan 1 5 2026-02-01", Product, "product.enact"),
+        ("/publikasi 2 2026-02-03", Product, "product.publish"),
+        ("/perkara 2/Pdt.G/2026/PN Prb Kedua", Case, "case.open"),
+        ("/selesai 1 Menang", Case, "case.resolve"),
+        ("/anggota tambah 2002 staf bankum Baru", Member, "member.put"),
+        ("/anggota hapus 2001", Member, "member.remove"),
+    ],
+)
 async def test_every_write_is_applied_once(prepared, text, model, action):
     before = await count(prepared, AuditEntry, AuditEntry.action == action)
     first, second = await deliver_twice(prepared, text, update_id=900)
@@ -122,7 +130,13 @@ async def test_an_edited_command_is_not_applied_again(harness):
     original = harness.message_update("/usul perwali Judul Awal", update_id=60)
     assert "✅" in (await harness.process(original))[0]
     data = original.to_dict()
-    edited = {"update_id": 61, "edited_message": {**data["message"], "text": "/usul perwali Judul Diubah",
-                                                  "edit_date": data["message"]["date"] + 60}}
+    edited = {
+        "update_id": 61,
+        "edited_message": {
+            **data["message"],
+            "text": "/usul perwali Judul Diubah",
+            "edit_date": data["message"]["date"] + 60,
+        },
+    }
     assert await harness.process(Update.de_json(edited, harness.app.bot)) == []
     assert [p.title for p in await all_rows(harness, Product)] == ["Judul Awal"]

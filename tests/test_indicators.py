@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -67,6 +67,7 @@ async def resolve(harness, case_id: int, day: str) -> None:
 
 # --- empty and formatting ------------------------------------------------------------------------
 
+
 async def test_empty_database_shows_no_data_for_every_indicator(harness):
     reply = await harness.say("/iku")
     for code, shown in figures(reply).items():
@@ -91,16 +92,19 @@ async def test_running_period_says_data_up_to_today(harness):
     assert "Tahun 2026" in reply and "Periode berjalan, data s.d. 24 November 2026" in reply
 
 
-@pytest.mark.parametrize("numerator, denominator, shown", [
-    (1, 3, "1 dari 3 (33,33%)"),
-    (2, 3, "2 dari 3 (66,67%)"),
-    (1, 1, "1 dari 1 (100,00%)"),
-    (0, 2, "0 dari 2 (0,00%)"),
-    (1, 8, "1 dari 8 (12,50%)"),
-    (1, 800, "1 dari 800 (0,13%)"),  # half up, not to even
-    (5, 6, "5 dari 6 (83,33%)"),
-    (0, 0, "belum ada data"),
-])
+@pytest.mark.parametrize(
+    "numerator, denominator, shown",
+    [
+        (1, 3, "1 dari 3 (33,33%)"),
+        (2, 3, "2 dari 3 (66,67%)"),
+        (1, 1, "1 dari 1 (100,00%)"),
+        (0, 2, "0 dari 2 (0,00%)"),
+        (1, 8, "1 dari 8 (12,50%)"),
+        (1, 800, "1 dari 800 (0,13%)"),  # half up, not to even
+        (5, 6, "5 dari 6 (83,33%)"),
+        (0, 0, "belum ada data"),
+    ],
+)
 def test_ratio_format(numerator, denominator, shown):
     assert replies.ratio(Figure(IKU1, numerator, denominator)) == shown
 
@@ -122,6 +126,7 @@ async def test_one_third_and_two_thirds_through_the_bot(harness):
 
 
 # --- IKU-1 ---------------------------------------------------------------------------------------
+
 
 async def test_iku1_enacted_31_december_vs_1_january(harness):
     a = await propose(harness, "perda", "2025-12-01", "Akhir Tahun")
@@ -184,6 +189,7 @@ async def test_iku1_running_period_counts_publications_up_to_today(harness, cloc
 
 # --- IKU-2 ---------------------------------------------------------------------------------------
 
+
 async def test_iku2_proposed_31_december_vs_1_january(harness):
     await propose(harness, "perda", "2025-12-31", "Lama")
     await propose(harness, "kepwali", "2026-01-01", "Baru")
@@ -216,12 +222,15 @@ async def test_iku2_running_period_counts_enactments_up_to_today(harness, clock)
     assert (await iku(harness))["IKU-2"] == "1 dari 1 (100,00%)"
 
 
-@pytest.mark.parametrize("quarter, proposed, enacted", [
-    ("tw1", "2025-01-01", "2025-03-31"),
-    ("tw2", "2025-04-01", "2025-06-30"),
-    ("tw3", "2025-07-01", "2025-09-30"),
-    ("tw4", "2025-10-01", "2025-12-31"),
-])
+@pytest.mark.parametrize(
+    "quarter, proposed, enacted",
+    [
+        ("tw1", "2025-01-01", "2025-03-31"),
+        ("tw2", "2025-04-01", "2025-06-30"),
+        ("tw3", "2025-07-01", "2025-09-30"),
+        ("tw4", "2025-10-01", "2025-12-31"),
+    ],
+)
 async def test_iku2_each_quarter_covers_its_three_months(harness, quarter, proposed, enacted):
     a = await propose(harness, "perwali", proposed)
     await enact(harness, a, 1, enacted)
@@ -234,13 +243,16 @@ async def test_iku2_each_quarter_covers_its_three_months(harness, quarter, propo
     assert f"Triwulan {quarter[-1]} Tahun 2025" in reply
 
 
-@pytest.mark.parametrize("quarter, start, end", [
-    (1, date(2026, 1, 1), date(2026, 3, 31)),
-    (2, date(2026, 4, 1), date(2026, 6, 30)),
-    (3, date(2026, 7, 1), date(2026, 9, 30)),
-    (4, date(2026, 10, 1), date(2026, 12, 31)),
-    (None, date(2026, 1, 1), date(2026, 12, 31)),
-])
+@pytest.mark.parametrize(
+    "quarter, start, end",
+    [
+        (1, date(2026, 1, 1), date(2026, 3, 31)),
+        (2, date(2026, 4, 1), date(2026, 6, 30)),
+        (3, date(2026, 7, 1), date(2026, 9, 30)),
+        (4, date(2026, 10, 1), date(2026, 12, 31)),
+        (None, date(2026, 1, 1), date(2026, 12, 31)),
+    ],
+)
 def test_period_bounds(quarter, start, end):
     period = Period(2026, quarter)
     assert (period.start, period.end) == (start, end)
@@ -250,8 +262,9 @@ def test_period_bounds(quarter, start, end):
 
 # --- IKU-3 ---------------------------------------------------------------------------------------
 
+
 async def test_iku3_carry_over_and_resolved_before_start(harness):
-    carried = await open_case(harness, "1/Pdt.G/2025/PN Prb", "2025-06-01")        # still open
+    carried = await open_case(harness, "1/Pdt.G/2025/PN Prb", "2025-06-01")  # still open
     done_last_year = await open_case(harness, "2/Pdt.G/2025/PN Prb", "2025-06-01")
     done_new_year = await open_case(harness, "3/Pdt.G/2025/PN Prb", "2025-06-01")
     await resolve(harness, done_last_year, "2025-12-31")
@@ -300,22 +313,32 @@ async def test_iku3_running_period_counts_resolutions_up_to_today(harness, clock
 
 # --- periods -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("args, year, quarter", [
-    ([], 2026, None), (["2025"], 2025, None), (["tw2"], 2026, 2), (["2025", "tw4"], 2025, 4),
-    (["TW1", "2024"], 2024, 1),
-])
+
+@pytest.mark.parametrize(
+    "args, year, quarter",
+    [
+        ([], 2026, None),
+        (["2025"], 2025, None),
+        (["tw2"], 2026, 2),
+        (["2025", "tw4"], 2025, 4),
+        (["TW1", "2024"], 2024, 1),
+    ],
+)
 def test_parse_period(args, year, quarter):
     assert indicators.parse_period(args, date(2026, 11, 24)) == Period(year, quarter)
 
 
-@pytest.mark.parametrize("args, says", [
-    (["2027"], "di luar jangkauan"),
-    (["1999"], "di luar jangkauan"),
-    (["tw5"], "bukan tahun"),
-    (["2025", "2024"], "Tahun disebut dua kali"),
-    (["tw1", "tw2"], "Triwulan disebut dua kali"),
-    (["26"], "bukan tahun"),
-])
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["2027"], "di luar jangkauan"),
+        (["1999"], "di luar jangkauan"),
+        (["tw5"], "bukan tahun"),
+        (["2025", "2024"], "Tahun disebut dua kali"),
+        (["tw1", "tw2"], "Triwulan disebut dua kali"),
+        (["26"], "bukan tahun"),
+    ],
+)
 async def test_bad_period_is_explained(harness, args, says):
     reply = await harness.say("/iku " + " ".join(args))
     assert says in reply and "Contoh: /iku 2026 tw2" in reply
@@ -331,8 +354,9 @@ async def test_quarter_not_started_yet_is_refused(harness, clock):
 
 # --- time zone -----------------------------------------------------------------------------------
 
+
 async def test_half_past_midnight_wib_on_1_january_belongs_to_the_new_year(harness, clock):
-    clock.set(datetime(2026, 12, 31, 17, 30, tzinfo=timezone.utc))  # 00:30 WIB, 1 January 2027
+    clock.set(datetime(2026, 12, 31, 17, 30, tzinfo=UTC))  # 00:30 WIB, 1 January 2027
     reply = await harness.say("/usul perwali Tata Cara Tahun Baru")
     assert "Diusulkan: 1 Januari 2027" in reply
     (stored,) = await all_rows(harness, Product)
@@ -345,7 +369,7 @@ async def test_half_past_midnight_wib_on_1_january_belongs_to_the_new_year(harne
 
 
 async def test_one_minute_before_midnight_wib_is_still_the_old_year(harness, clock):
-    clock.set(datetime(2026, 12, 31, 16, 59, tzinfo=timezone.utc))  # 23:59 WIB, 31 December 2026
+    clock.set(datetime(2026, 12, 31, 16, 59, tzinfo=UTC))  # 23:59 WIB, 31 December 2026
     assert "Diusulkan: 31 Desember 2026" in await harness.say("/usul perda Akhir Tahun")
     assert (await iku(harness, "2026"))["IKU-2"] == "0 dari 1 (0,00%)"
     # A date in 2027 is still in the future here.
@@ -355,13 +379,13 @@ async def test_one_minute_before_midnight_wib_is_still_the_old_year(harness, clo
 
 async def test_timezone_setting_decides_today(tmp_path, migrated_template):
     async with custom_harness(fresh_db(tmp_path, migrated_template, "utc"), timezone="UTC") as harness:
-        harness.clock.set(datetime(2026, 12, 31, 17, 30, tzinfo=timezone.utc))
+        harness.clock.set(datetime(2026, 12, 31, 17, 30, tzinfo=UTC))
         # 17:30 UTC is still 31 December in UTC, though already 1 January in Jakarta.
         assert "Diusulkan: 31 Desember 2026" in await harness.say("/usul perwali Judul UTC")
         assert (await iku(harness))["IKU-2"] == "0 dari 1 (0,00%)"
         assert "Tahun 2026" in await harness.say("/iku")
     async with custom_harness(fresh_db(tmp_path, migrated_template, "wit"), timezone="Asia/Jayapura") as harness:
-        harness.clock.set(datetime(2026, 12, 31, 15, 30, tzinfo=timezone.utc))  # 00:30 WIT, 22:30 WIB
+        harness.clock.set(datetime(2026, 12, 31, 15, 30, tzinfo=UTC))  # 00:30 WIT, 22:30 WIB
         assert "Diusulkan: 1 Januari 2027" in await harness.say("/usul perwali Judul WIT")
     async with custom_harness(fresh_db(tmp_path, migrated_template, "wib")) as harness:
         assert harness.clock.tz == ZoneInfo("Asia/Jakarta")  # the default zone
@@ -369,9 +393,10 @@ async def test_timezone_setting_decides_today(tmp_path, migrated_template):
 
 # --- SQL aggregates ------------------------------------------------------------------------------
 
+
 async def _seed_some(harness):
     for i in range(3):
-        pid = await propose(harness, "perda", "2026-01-0%d" % (i + 1), f"Judul {i}")
+        pid = await propose(harness, "perda", f"2026-01-0{i + 1}", f"Judul {i}")
         await enact(harness, pid, i + 1, "2026-02-01")
     await publish(harness, 1, "2026-02-02")
     await open_case(harness, "1/Pdt.G/2026/PN Prb", "2026-01-10")
@@ -432,13 +457,21 @@ async def test_compute_matches_reply(harness):
     async with harness.db.session() as session:
         figs = await indicators.compute(session, Period(2026), date(2026, 11, 24))
     assert [(f.indicator.code, f.numerator, f.denominator) for f in figs] == [
-        ("IKU-1", 1, 3), ("IKU-2", 3, 3), ("IKU-3", 0, 1)]
+        ("IKU-1", 1, 3),
+        ("IKU-2", 3, 3),
+        ("IKU-3", 0, 1),
+    ]
     assert figs[0].percent == Decimal("33.33")
     # Direct SQL agrees with the rule for IKU-1.
     async with harness.db.engine.connect() as conn:
-        total = (await conn.execute(text(
-            "SELECT COUNT(*) FROM product WHERE kind IN ('perda','perwali') AND enacted_on BETWEEN "
-            "'2026-01-01' AND '2026-12-31'"))).scalar()
+        total = (
+            await conn.execute(
+                text(
+                    "SELECT COUNT(*) FROM product WHERE kind IN ('perda','perwali') AND enacted_on BETWEEN "
+                    "'2026-01-01' AND '2026-12-31'"
+                )
+            )
+        ).scalar()
     assert total == 3
 
 

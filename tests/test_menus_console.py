@@ -2,7 +2,6 @@
 
 import io
 
-
 from bot.console import Console
 from tests.conftest import ADMIN
 
@@ -23,8 +22,9 @@ def menus(harness):
 
 async def test_private_chats_see_everything_groups_only_group_commands(harness):
     scopes = menus(harness)
-    assert {"usul", "tetapkan", "publikasi", "perkara", "selesai", "iku", "daftar", "anggota", "ubah"} <= \
-        scopes["all_private_chats"]
+    assert {"usul", "tetapkan", "publikasi", "perkara", "selesai", "iku", "daftar", "anggota", "ubah"} <= scopes[
+        "all_private_chats"
+    ]
     assert scopes["all_group_chats"] == GROUP_COMMANDS
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from alembic.script import ScriptDirectory
@@ -14,7 +14,7 @@ from sqlalchemy import MetaData, create_engine, insert, inspect, select
 from models.migrate import alembic_config, current, downgrade, sync_url, upgrade
 
 ROOT = Path(__file__).resolve().parents[1]
-UTC = timezone.utc
+UTC = UTC
 T0 = datetime(2026, 3, 1, 2, 30, tzinfo=UTC)
 
 # One row per table of revision 0001, in every state a record can be in.
@@ -22,36 +22,110 @@ FIRST_SCHEMA_DATA = {
     "member": [
         {"user_id": 1001, "name": "", "role": "admin", "subsection": None, "created_at": T0, "updated_at": T0},
         # Telegram user ids exceed 32 bits.
-        {"user_id": 7_123_456_789, "name": "Siti Aminah", "role": "staf", "subsection": "bankum",
-         "created_at": T0, "updated_at": T0},
+        {
+            "user_id": 7_123_456_789,
+            "name": "Siti Aminah",
+            "role": "staf",
+            "subsection": "bankum",
+            "created_at": T0,
+            "updated_at": T0,
+        },
     ],
     "product": [
-        {"id": 1, "kind": "perwali", "title": "Tata Cara Pengelolaan Arsip", "proposed_on": date(2026, 1, 5),
-         "enacted_on": date(2026, 2, 1), "number": 7, "number_year": 2026, "published_on": date(2026, 2, 3),
-         "link": "https://jdih.probolinggokota.go.id/perwali-7-2026", "created_by": 1001, "created_at": T0,
-         "updated_at": T0},
-        {"id": 2, "kind": "perda", "title": "Pajak & Retribusi <Daerah> 🚀", "proposed_on": date(2026, 1, 6),
-         "enacted_on": date(2026, 2, 2), "number": 1, "number_year": 2026, "published_on": None, "link": None,
-         "created_by": 1001, "created_at": T0, "updated_at": T0},
-        {"id": 3, "kind": "kepwali", "title": "Tim Penyusun", "proposed_on": date(2026, 1, 7), "enacted_on": None,
-         "number": None, "number_year": None, "published_on": None, "link": None, "created_by": 7_123_456_789,
-         "created_at": T0, "updated_at": T0},
+        {
+            "id": 1,
+            "kind": "perwali",
+            "title": "Tata Cara Pengelolaan Arsip",
+            "proposed_on": date(2026, 1, 5),
+            "enacted_on": date(2026, 2, 1),
+            "number": 7,
+            "number_year": 2026,
+            "published_on": date(2026, 2, 3),
+            "link": "https://jdih.probolinggokota.go.id/perwali-7-2026",
+            "created_by": 1001,
+            "created_at": T0,
+            "updated_at": T0,
+        },
+        {
+            "id": 2,
+            "kind": "perda",
+            "title": "Pajak & Retribusi <Daerah> 🚀",
+            "proposed_on": date(2026, 1, 6),
+            "enacted_on": date(2026, 2, 2),
+            "number": 1,
+            "number_year": 2026,
+            "published_on": None,
+            "link": None,
+            "created_by": 1001,
+            "created_at": T0,
+            "updated_at": T0,
+        },
+        {
+            "id": 3,
+            "kind": "kepwali",
+            "title": "Tim Penyusun",
+            "proposed_on": date(2026, 1, 7),
+            "enacted_on": None,
+            "number": None,
+            "number_year": None,
+            "published_on": None,
+            "link": None,
+            "created_by": 7_123_456_789,
+            "created_at": T0,
+            "updated_at": T0,
+        },
     ],
     "legal_case": [
-        {"id": 1, "register_number": "12/Pdt.G/2026/PN Prb", "register_key": "12/pdt.g/2026/pnprb",
-         "description": "Gugatan wanprestasi", "started_on": date(2025, 11, 3), "resolved_on": date(2026, 2, 27),
-         "outcome": "Menang", "created_by": 7_123_456_789, "created_at": T0, "updated_at": T0},
-        {"id": 2, "register_number": "3/G/2026/PTUN Sby", "register_key": "3/g/2026/ptunsby", "description": "",
-         "started_on": date(2026, 1, 15), "resolved_on": None, "outcome": None, "created_by": 1001,
-         "created_at": T0, "updated_at": T0},
+        {
+            "id": 1,
+            "register_number": "12/Pdt.G/2026/PN Prb",
+            "register_key": "12/pdt.g/2026/pnprb",
+            "description": "Gugatan wanprestasi",
+            "started_on": date(2025, 11, 3),
+            "resolved_on": date(2026, 2, 27),
+            "outcome": "Menang",
+            "created_by": 7_123_456_789,
+            "created_at": T0,
+            "updated_at": T0,
+        },
+        {
+            "id": 2,
+            "register_number": "3/G/2026/PTUN Sby",
+            "register_key": "3/g/2026/ptunsby",
+            "description": "",
+            "started_on": date(2026, 1, 15),
+            "resolved_on": None,
+            "outcome": None,
+            "created_by": 1001,
+            "created_at": T0,
+            "updated_at": T0,
+        },
     ],
     "audit_log": [
-        {"id": 1, "at": T0, "actor_id": 1001, "action": "product.enact", "entity": "product", "entity_id": "1",
-         "before": {"id": 1, "number": None, "title": "Tata Cara Pengelolaan Arsip"},
-         "after": {"id": 1, "number": 7, "enacted_on": "2026-02-01"}, "update_id": 5_000_000_001,
-         "undone_at": None},
-        {"id": 2, "at": T0, "actor_id": 1001, "action": "member.seed", "entity": "member", "entity_id": "1001",
-         "before": None, "after": {"role": "admin"}, "update_id": None, "undone_at": T0},
+        {
+            "id": 1,
+            "at": T0,
+            "actor_id": 1001,
+            "action": "product.enact",
+            "entity": "product",
+            "entity_id": "1",
+            "before": {"id": 1, "number": None, "title": "Tata Cara Pengelolaan Arsip"},
+            "after": {"id": 1, "number": 7, "enacted_on": "2026-02-01"},
+            "update_id": 5_000_000_001,
+            "undone_at": None,
+        },
+        {
+            "id": 2,
+            "at": T0,
+            "actor_id": 1001,
+            "action": "member.seed",
+            "entity": "member",
+            "entity_id": "1001",
+            "before": None,
+            "after": {"role": "admin"},
+            "update_id": None,
+            "undone_at": T0,
+        },
     ],
     "processed_update": [
         {"update_id": 5_000_000_001, "reply": "✅ Penetapan dicatat.", "replied": True, "at": T0},
@@ -119,11 +193,13 @@ def test_downgrade_to_the_first_schema_keeps_its_records(empty_db_url):
 
 def test_db_upgrade_command_creates_the_schema(empty_db_url, tmp_path):
     env = {**os.environ, "DATABASE_URL": empty_db_url, "TELEGRAM_BOT_TOKEN": ""}
-    run = subprocess.run([sys.executable, "-m", "bot", "db", "upgrade"], cwd=ROOT, env=env, capture_output=True,
-                         text=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "bot", "db", "upgrade"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert run.returncode == 0, run.stderr
     head = ScriptDirectory.from_config(alembic_config(empty_db_url)).get_current_head()
     assert f"database is at revision {head}" in run.stdout
-    again = subprocess.run([sys.executable, "-m", "bot", "db", "current"], cwd=ROOT, env=env, capture_output=True,
-                           text=True, timeout=120)
+    again = subprocess.run(
+        [sys.executable, "-m", "bot", "db", "current"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert again.stdout.strip() == head

@@ -20,8 +20,11 @@ TOKEN = "123456:AAFsecretPartOfTheToken_xyz"
 
 
 def test_secrets_are_redacted_from_messages_arguments_and_tracebacks():
-    settings = make_settings("postgresql+psycopg://iku:db-password-9@db/iku", telegram_bot_token=TOKEN,
-                             webhook_secret=SecretStr("hook-secret-1"))
+    settings = make_settings(
+        "postgresql+psycopg://iku:db-password-9@db/iku",
+        telegram_bot_token=TOKEN,
+        webhook_secret=SecretStr("hook-secret-1"),
+    )
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.addFilter(RedactSecrets(secrets_of(settings)))
@@ -71,15 +74,19 @@ def test_command_word_never_carries_arguments(harness):
     assert updatelog.command(harness.callback_update("usul|0|pick|perwali")) == "button"
 
 
-@pytest.mark.parametrize("url, secret, problem", [
-    (None, "s3cret", "WEBHOOK_URL is not set"),
-    ("bot.example.go.id/hook", "s3cret", "is not an URL"),
-    ("https://bot.example.go.id/hook", None, "WEBHOOK_SECRET is not set"),
-    ("https://bot.example.go.id/hook", "with space", "may hold only"),
-])
+@pytest.mark.parametrize(
+    "url, secret, problem",
+    [
+        (None, "s3cret", "WEBHOOK_URL is not set"),
+        ("bot.example.go.id/hook", "s3cret", "is not an URL"),
+        ("https://bot.example.go.id/hook", None, "WEBHOOK_SECRET is not set"),
+        ("https://bot.example.go.id/hook", "with space", "may hold only"),
+    ],
+)
 def test_webhook_mode_needs_an_url_and_a_secret(url, secret, problem):
-    settings = make_settings("sqlite:///x.db", bot_mode="webhook", webhook_url=url,
-                             webhook_secret=SecretStr(secret) if secret else None)
+    settings = make_settings(
+        "sqlite:///x.db", bot_mode="webhook", webhook_url=url, webhook_secret=SecretStr(secret) if secret else None
+    )
     assert any(problem in p for p in webhook_problems(settings))
 
 

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from bot.settings import Settings
 from models.tables import AuditEntry, Member
 from tests.conftest import ADMIN
-from tests.helpers import PEOPLE, STRANGER, add_everyone, add_member, audit_rows, count, custom_harness, \
-    fresh_db, member, state
+from tests.helpers import (
+    PEOPLE,
+    STRANGER,
+    add_everyone,
+    add_member,
+    audit_rows,
+    count,
+    custom_harness,
+    fresh_db,
+    member,
+    state,
+)
 
 # command -> (what is sent, who may: "admin", a subsection, or "member" for every member)
 COMMANDS = {
@@ -58,8 +68,12 @@ def may(caller: str, command: str) -> bool:
 async def world(harness):
     await add_everyone(harness)
     await add_member(harness, 3002, "staf", "dokinfo", "Akan Dihapus")
-    for command in ("/usul perda 2026-01-05 Satu", "/usul perwali 2026-01-05 Dua", "/tetapkan 2 1 2026-02-01",
-                    "/perkara 1/Pdt.G/2026/PN Prb 2026-01-10 Gugatan"):
+    for command in (
+        "/usul perda 2026-01-05 Satu",
+        "/usul perwali 2026-01-05 Dua",
+        "/tetapkan 2 1 2026-02-01",
+        "/perkara 1/Pdt.G/2026/PN Prb 2026-01-10 Gugatan",
+    ):
         assert "✅" in await harness.say(command)
     return harness
 
@@ -125,8 +139,14 @@ async def test_stranger_in_a_group_is_refused_with_their_id(world):
 
 async def test_stranger_writes_nothing_even_with_valid_commands(harness):
     before = await state(harness)
-    for text in ("/usul perda Judul", "/perkara 1/Pdt.G/2026/PN Prb", "/anggota tambah 9999 admin",
-                 "/tetapkan 1 1", "/publikasi 1", "/selesai 1"):
+    for text in (
+        "/usul perda Judul",
+        "/perkara 1/Pdt.G/2026/PN Prb",
+        "/anggota tambah 9999 admin",
+        "/tetapkan 1 1",
+        "/publikasi 1",
+        "/selesai 1",
+    ):
         assert "9999" in await harness.say(text, user=STRANGER)
     assert await state(harness) == before
     assert await member(harness, STRANGER) is None
@@ -149,6 +169,7 @@ async def test_admin_can_promote_and_the_new_admin_manages_members(world):
 
 
 # --- ADMIN_IDS -----------------------------------------------------------------------------------
+
 
 def test_admin_ids_are_read_from_a_comma_separated_environment_value(monkeypatch):
     monkeypatch.setenv("ADMIN_IDS", "1001, 1002;1003")
@@ -179,6 +200,6 @@ async def test_admin_ids_are_seeded_and_restored_at_start(tmp_path, migrated_tem
 
 async def test_without_admin_ids_nobody_is_seeded(tmp_path, migrated_template):
     async with custom_harness(fresh_db(tmp_path, migrated_template, "none"), admin_ids=[]) as harness:
-        harness.clock.set(datetime(2026, 11, 24, 3, 0, tzinfo=timezone.utc))
+        harness.clock.set(datetime(2026, 11, 24, 3, 0, tzinfo=UTC))
         assert await count(harness, Member) == 0 and await count(harness, AuditEntry) == 0
         assert "User id Telegram Anda: 1001" in await harness.say("/anggota", user=1001)

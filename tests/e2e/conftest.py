@@ -29,16 +29,53 @@ ADMIN = 1001
 # Names the tests send; none may show up in an INFO log.
 PERSONAL = ("Budi Santoso", "Citra Lestari", "Dewi Anggraini", "Eko Prasetyo", "Siti Rahmawati")
 SENDER_NAME = "Siti Rahmawati"
-SETTINGS = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_URL", "DATABASE_URL", "TIMEZONE", "ADMIN_IDS", "LOG_LEVEL",
-            "BOT_MODE", "WEBHOOK_URL", "WEBHOOK_LISTEN", "WEBHOOK_PORT", "WEBHOOK_SECRET")
+SETTINGS = (
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_API_URL",
+    "DATABASE_URL",
+    "TIMEZONE",
+    "ADMIN_IDS",
+    "LOG_LEVEL",
+    "BOT_MODE",
+    "WEBHOOK_URL",
+    "WEBHOOK_LISTEN",
+    "WEBHOOK_PORT",
+    "WEBHOOK_SECRET",
+)
 JAKARTA = ZoneInfo("Asia/Jakarta")
 # Proposal titles far enough apart that the bot's similar-title check never stops to ask.
-TOPICS = ("Arsip Daerah", "Anggaran Kelurahan", "Pelayanan Kesehatan", "Retribusi Parkir", "Pengelolaan Sampah",
-          "Bantuan Sosial", "Jalan Lingkungan", "Penanggulangan Bencana", "Perizinan Berusaha", "Pajak Hotel",
-          "Cagar Budaya", "Ruang Terbuka Hijau", "Perlindungan Anak", "Air Minum", "Pasar Rakyat",
-          "Kawasan Tanpa Rokok", "Pemakaman Umum", "Lalu Lintas", "Koperasi Usaha Mikro", "Pendidikan Inklusif",
-          "Kearsipan Digital", "Penerangan Jalan", "Hibah Daerah", "Pengadaan Barang", "Karang Taruna",
-          "Tenaga Kerja Lokal", "Bangunan Gedung", "Statistik Sektoral", "Pemadam Kebakaran", "Desa Wisata")
+TOPICS = (
+    "Arsip Daerah",
+    "Anggaran Kelurahan",
+    "Pelayanan Kesehatan",
+    "Retribusi Parkir",
+    "Pengelolaan Sampah",
+    "Bantuan Sosial",
+    "Jalan Lingkungan",
+    "Penanggulangan Bencana",
+    "Perizinan Berusaha",
+    "Pajak Hotel",
+    "Cagar Budaya",
+    "Ruang Terbuka Hijau",
+    "Perlindungan Anak",
+    "Air Minum",
+    "Pasar Rakyat",
+    "Kawasan Tanpa Rokok",
+    "Pemakaman Umum",
+    "Lalu Lintas",
+    "Koperasi Usaha Mikro",
+    "Pendidikan Inklusif",
+    "Kearsipan Digital",
+    "Penerangan Jalan",
+    "Hibah Daerah",
+    "Pengadaan Barang",
+    "Karang Taruna",
+    "Tenaga Kerja Lokal",
+    "Bangunan Gedung",
+    "Statistik Sektoral",
+    "Pemadam Kebakaran",
+    "Desa Wisata",
+)
 
 
 def free_port() -> int:
@@ -66,8 +103,14 @@ class BotProcess:
 
     def start(self) -> BotProcess:
         with self.log_path.open("ab") as log:
-            self.proc = subprocess.Popen([sys.executable, "-m", "bot", *self.args], cwd=ROOT, env=self.env,
-                                         stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "bot", *self.args],
+                cwd=ROOT,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         return self
 
     @property
@@ -115,13 +158,24 @@ async def standin():
 def bot_env(standin, db_url) -> Callable[..., dict[str, str]]:
     def make(mode: str = "polling", **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k not in SETTINGS}
-        env.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=standin.url, DATABASE_URL=db_url,
-                   TIMEZONE="Asia/Jakarta", ADMIN_IDS=str(ADMIN), LOG_LEVEL="INFO", BOT_MODE=mode,
-                   PYTHONUNBUFFERED="1")
+        env.update(
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            TELEGRAM_API_URL=standin.url,
+            DATABASE_URL=db_url,
+            TIMEZONE="Asia/Jakarta",
+            ADMIN_IDS=str(ADMIN),
+            LOG_LEVEL="INFO",
+            BOT_MODE=mode,
+            PYTHONUNBUFFERED="1",
+        )
         if mode == "webhook":
             port = free_port()
-            env.update(WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram-hook", WEBHOOK_LISTEN="127.0.0.1",
-                       WEBHOOK_PORT=str(port), WEBHOOK_SECRET=WEBHOOK_SECRET)
+            env.update(
+                WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram-hook",
+                WEBHOOK_LISTEN="127.0.0.1",
+                WEBHOOK_PORT=str(port),
+                WEBHOOK_SECRET=WEBHOOK_SECRET,
+            )
         env.update(extra)
         return env
 
@@ -137,8 +191,9 @@ def bots(tmp_path, bot_env, standin):
         log_path = tmp_path / "bot.log"
         personal_data_allowed = False
 
-        async def start(self, mode: str = "polling", env: dict[str, str] | None = None,
-                        timeout: float = 60) -> BotProcess:
+        async def start(
+            self, mode: str = "polling", env: dict[str, str] | None = None, timeout: float = 60
+        ) -> BotProcess:
             """A bot process, once it is fetching updates (polling) or has set its webhook."""
             calls_before = len(standin.calls)
             process = BotProcess(env or bot_env(mode), self.log_path).start()
@@ -165,14 +220,17 @@ def bots(tmp_path, bot_env, standin):
             assert name not in log, f"personal data in the log: {name}"
 
 
-async def say(standin: BotApiStandIn, user: int, text: str, *, replies: int = 1, chat: int | None = None,
-              timeout: float = 30) -> str:
+async def say(
+    standin: BotApiStandIn, user: int, text: str, *, replies: int = 1, chat: int | None = None, timeout: float = 30
+) -> str:
     """Send `text` as `user` (in their private chat, or in group `chat`) and wait for `replies` messages to
     that chat; returns them joined."""
     where = user if chat is None else chat
     before = len(standin.sent(where))
-    standin.message(user, text, first_name=SENDER_NAME, chat=chat,
-                    chat_type="private" if chat is None else "supergroup")
-    await standin.wait_until(lambda: len(standin.sent(where)) >= before + replies, timeout,
-                             f"{replies} replies to {text!r}")
+    standin.message(
+        user, text, first_name=SENDER_NAME, chat=chat, chat_type="private" if chat is None else "supergroup"
+    )
+    await standin.wait_until(
+        lambda: len(standin.sent(where)) >= before + replies, timeout, f"{replies} replies to {text!r}"
+    )
     return "\n".join(standin.texts(where)[before:])

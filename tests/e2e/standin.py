@@ -12,6 +12,7 @@ connections per method.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import socket
@@ -99,8 +100,9 @@ class BotApiStandIn:
     # --- serving ---------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        app = tornado.web.Application([(r"/bot([^/]+)/([A-Za-z]+)", _MethodHandler, {"standin": self})],
-                                      log_function=lambda handler: None)  # calls are in self.calls
+        app = tornado.web.Application(
+            [(r"/bot([^/]+)/([A-Za-z]+)", _MethodHandler, {"standin": self})], log_function=lambda handler: None
+        )  # calls are in self.calls
         sockets = tornado.netutil.bind_sockets(0, "127.0.0.1", family=socket.AF_INET)
         self.port = sockets[0].getsockname()[1]
         self._server = tornado.httpserver.HTTPServer(app)
@@ -113,7 +115,8 @@ class BotApiStandIn:
         if self._server is not None:
             self._server.stop()
             deadline = time.monotonic() + 10
-            while self._in_flight and time.monotonic() < deadline:
+            # Polled rather than signalled: in-flight requests are counted by tornado callbacks.
+            while self._in_flight and time.monotonic() < deadline:  # noqa: ASYNC110 - see above
                 await asyncio.sleep(0.01)
             await asyncio.wait_for(self._server.close_all_connections(), 10)
 
@@ -123,12 +126,20 @@ class BotApiStandIn:
 
     # --- what tests do -------------------------------------------------------------------------
 
-    def message(self, user: int, text: str, *, chat: int | None = None, first_name: str = "Uji",
-                chat_type: str = "private") -> int:
+    def message(
+        self, user: int, text: str, *, chat: int | None = None, first_name: str = "Uji", chat_type: str = "private"
+    ) -> int:
         """Queue a message from `user` as Telegram would deliver it; returns its update_id."""
-        message = message_data(text, message_id=next(self._message_ids), user_id=user, date=int(time.time()),
-                               chat_id=chat, chat_type=chat_type, first_name=first_name,
-                               chat_title="Grup Bagian Hukum")
+        message = message_data(
+            text,
+            message_id=next(self._message_ids),
+            user_id=user,
+            date=int(time.time()),
+            chat_id=chat,
+            chat_type=chat_type,
+            first_name=first_name,
+            chat_title="Grup Bagian Hukum",
+        )
         update_id = next(self._ids)
         self.updates.append({"update_id": update_id, "message": message})
         self._touch()
@@ -140,8 +151,11 @@ class BotApiStandIn:
 
     def sent(self, chat: int | None = None) -> list[Call]:
         """Messages the bot sent (and Telegram accepted), oldest first."""
-        return [c for c in self.calls if c.method == "sendMessage" and c.ok
-                and (chat is None or int(c.params["chat_id"]) == chat)]
+        return [
+            c
+            for c in self.calls
+            if c.method == "sendMessage" and c.ok and (chat is None or int(c.params["chat_id"]) == chat)
+        ]
 
     def texts(self, chat: int | None = None) -> list[str]:
         return [c.visible() for c in self.sent(chat)]
@@ -168,10 +182,8 @@ class BotApiStandIn:
                 recent = [(c.method, c.status, c.visible()[:60]) for c in self.calls[-8:]]
                 raise AssertionError(f"timed out after {timeout}s waiting for {what or condition}; last calls {recent}")
             self._changed.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), min(remaining, 0.25))
-            except TimeoutError:
-                pass
 
     async def wait_for_reply(self, chat: int, count: int = 1, timeout: float = 30) -> list[str]:
         """The texts sent to `chat`, once at least `count` of them arrived."""
@@ -202,8 +214,13 @@ class BotApiStandIn:
                     handler.detach().close()
                     return
                 extra = {"retry_after": fault.retry_after} if fault.retry_after is not None else None
-                description = "Too Many Requests: retry after %s" % fault.retry_after if fault.status == 429 \
-                    else "Internal Server Error" if fault.status == 500 else "Bad Gateway"
+                description = (
+                    f"Too Many Requests: retry after {fault.retry_after}"
+                    if fault.status == 429
+                    else "Internal Server Error"
+                    if fault.status == 500
+                    else "Bad Gateway"
+                )
                 return self._error(handler, call, fault.status, description, extra)
             try:
                 check_call(method, params)
@@ -215,11 +232,20 @@ class BotApiStandIn:
                 await asyncio.sleep(self.latency[method])
             result = await self._result(call, handler)
             if result is _CONFLICT:
-                return self._error(handler, call, 409, "Conflict: can't use getUpdates method while webhook is "
-                                   "active; use deleteWebhook to delete the webhook first")
+                return self._error(
+                    handler,
+                    call,
+                    409,
+                    "Conflict: can't use getUpdates method while webhook is "
+                    "active; use deleteWebhook to delete the webhook first",
+                )
             if result is _TERMINATED:
-                return self._error(handler, call, 409, "Conflict: terminated by other getUpdates request; make "
-                                   "sure that only one bot instance is running")
+                return self._error(
+                    handler,
+                    call,
+                    409,
+                    "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
+                )
             self._finish(handler, 200, {"ok": True, "result": result})
         finally:
             self._in_flight -= 1
@@ -238,10 +264,8 @@ class BotApiStandIn:
             return
         handler.set_status(status)
         handler.set_header("Content-Type", "application/json")
-        try:
+        with contextlib.suppress(tornado.iostream.StreamClosedError):  # the bot went away (killed) meanwhile
             handler.finish(json.dumps(body))
-        except tornado.iostream.StreamClosedError:  # the bot went away (killed) while it waited
-            pass
 
     async def _result(self, call: Call, handler) -> Any:
         p = call.params
@@ -259,22 +283,30 @@ class BotApiStandIn:
                 self.confirmed = next(self._ids)
             return True
         if method == "getWebhookInfo":
-            return {"url": self.webhook.url if self.webhook else "", "has_custom_certificate": False,
-                    "pending_update_count": len(self.pending())}
+            return {
+                "url": self.webhook.url if self.webhook else "",
+                "has_custom_certificate": False,
+                "pending_update_count": len(self.pending()),
+            }
         if method in ("sendMessage", "editMessageText", "editMessageReplyMarkup", "sendPhoto", "sendDocument"):
             chat_id = int(p["chat_id"])
             message: dict[str, Any] = {
-                "message_id": int(p.get("message_id") or next(self._message_ids)), "date": int(time.time()),
-                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup",
-                         **({"first_name": "Uji"} if chat_id > 0 else {"title": "Grup Bagian Hukum"})},
+                "message_id": int(p.get("message_id") or next(self._message_ids)),
+                "date": int(time.time()),
+                "chat": {
+                    "id": chat_id,
+                    "type": "private" if chat_id > 0 else "supergroup",
+                    **({"first_name": "Uji"} if chat_id > 0 else {"title": "Grup Bagian Hukum"}),
+                },
                 "from": BOT_USER,
             }
             for key in ("text", "caption"):
                 if key in p:
                     message[key] = p[key]
             if "reply_markup" in p:
-                message["reply_markup"] = json.loads(p["reply_markup"]) if isinstance(p["reply_markup"], str) \
-                    else p["reply_markup"]
+                message["reply_markup"] = (
+                    json.loads(p["reply_markup"]) if isinstance(p["reply_markup"], str) else p["reply_markup"]
+                )
             if method == "sendPhoto":
                 message["photo"] = [{"file_id": "photo", "file_unique_id": "photo", "width": 1, "height": 1}]
             return message
@@ -307,8 +339,11 @@ class BotApiStandIn:
                 return ready
             self._changed.clear()
             waiter = asyncio.ensure_future(self._changed.wait())
-            await asyncio.wait({waiter, me}, timeout=min(0.25, max(0.0, deadline - time.monotonic())),
-                               return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                {waiter, me},
+                timeout=min(0.25, max(0.0, deadline - time.monotonic())),
+                return_when=asyncio.FIRST_COMPLETED,
+            )
             waiter.cancel()
             if handler.request.connection.stream is None or handler.request.connection.stream.closed():
                 return []
@@ -337,10 +372,8 @@ class BotApiStandIn:
                 pending = self.pending()
                 if not pending:
                     self._changed.clear()
-                    try:
+                    with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._changed.wait(), 0.25)
-                    except TimeoutError:
-                        pass
                     continue
                 update = pending[0]
                 self.deliveries[update["update_id"]] += 1
@@ -375,8 +408,12 @@ def _params(request) -> tuple[dict[str, Any], str]:
     if content_type.startswith("application/json"):
         encoding = "json"
         body = json.loads(request.body or b"{}")
-        params.update({k: v if isinstance(v, str) else json.dumps(v) if isinstance(v, (dict, list)) else v
-                       for k, v in body.items()})
+        params.update(
+            {
+                k: v if isinstance(v, str) else json.dumps(v) if isinstance(v, (dict, list)) else v
+                for k, v in body.items()
+            }
+        )
     elif request.body:
         encoding = "multipart" if content_type.startswith("multipart/") else "form"
         arguments: dict[str, list[bytes]] = {}
@@ -397,6 +434,6 @@ class _MethodHandler(tornado.web.RequestHandler):
     async def get(self, token: str, method: str) -> None:
         await self.standin.answer(self, token, method)
 
-    def log_exception(self, typ, value, tb) -> None:  # noqa: ANN001
+    def log_exception(self, typ, value, tb) -> None:
         self.standin.violations.append(f"stand-in error: {value!r}")
         super().log_exception(typ, value, tb)

@@ -26,8 +26,11 @@ async def stored(db_url: str) -> tuple[Counter, int, int]:
     try:
         async with db.session() as session:
             titles = Counter((await session.exec(select(Product.title))).all())
-            audit = (await session.exec(select(func.count()).select_from(AuditEntry)
-                                        .where(AuditEntry.action == "product.propose"))).one()
+            audit = (
+                await session.exec(
+                    select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "product.propose")
+                )
+            ).one()
             ledger = (await session.exec(select(func.count()).select_from(ProcessedUpdate))).one()
             return titles, int(audit), int(ledger)
     finally:
@@ -45,13 +48,15 @@ def answered(standin: BotApiStandIn) -> Counter:
     return counts
 
 
-@pytest.mark.parametrize("mode, sig", [
-    pytest.param("polling", signal.SIGTERM, id="polling-SIGTERM"),
-    pytest.param("webhook", signal.SIGTERM, id="webhook-SIGTERM"),
-    pytest.param("polling", signal.SIGINT, id="polling-SIGINT"),
-])
-async def test_stop_in_the_middle_of_traffic_then_restart_loses_and_doubles_nothing(mode, sig, standin, bots,
-                                                                                     db_url):
+@pytest.mark.parametrize(
+    "mode, sig",
+    [
+        pytest.param("polling", signal.SIGTERM, id="polling-SIGTERM"),
+        pytest.param("webhook", signal.SIGTERM, id="webhook-SIGTERM"),
+        pytest.param("polling", signal.SIGINT, id="polling-SIGINT"),
+    ],
+)
+async def test_stop_in_the_middle_of_traffic_then_restart_loses_and_doubles_nothing(mode, sig, standin, bots, db_url):
     bot = await bots.start(mode)
     standin.latency["sendMessage"] = 0.03  # keeps the stop well inside the traffic, even on a fast machine
     day = week_dates()[-1].isoformat()
@@ -92,8 +97,7 @@ async def test_stop_in_the_middle_of_traffic_then_restart_loses_and_doubles_noth
 
 
 @pytest.mark.parametrize("mode", ["polling", "webhook"])
-async def test_kill_9_right_after_a_confirmed_write_applies_the_redelivered_update_once(mode, standin, bots,
-                                                                                       db_url):
+async def test_kill_9_right_after_a_confirmed_write_applies_the_redelivered_update_once(mode, standin, bots, db_url):
     bot = await bots.start(mode)
     title = "Peraturan Yang Dicatat Sekali Saja"
 

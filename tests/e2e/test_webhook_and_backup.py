@@ -16,11 +16,17 @@ from tests.e2e.conftest import ADMIN, ROOT, TOKEN, TOPICS, WEBHOOK_SECRET, say, 
 
 
 def update(update_id: int, text: str, user: int = ADMIN) -> dict:
-    return {"update_id": update_id, "message": {
-        "message_id": update_id, "date": 1_790_000_000, "text": text,
-        "chat": {"id": user, "type": "private", "first_name": "Uji"},
-        "from": {"id": user, "is_bot": False, "first_name": "Uji"},
-        "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]}}
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 1_790_000_000,
+            "text": text,
+            "chat": {"id": user, "type": "private", "first_name": "Uji"},
+            "from": {"id": user, "is_bot": False, "first_name": "Uji"},
+            "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}],
+        },
+    }
 
 
 async def test_webhook_requires_the_secret_header(standin, bots, bot_env, db_url):
@@ -38,11 +44,13 @@ async def test_webhook_requires_the_secret_header(standin, bots, bot_env, db_url
         url = env["WEBHOOK_URL"]
         plain = {"Content-Type": "application/json"}
         missing = await client.post(url, content=body(900_001, TOPICS[0]), headers=plain)
-        wrong = await client.post(url, content=body(900_002, TOPICS[1]),
-                                  headers={**plain, "X-Telegram-Bot-Api-Secret-Token": "guessed"})
+        wrong = await client.post(
+            url, content=body(900_002, TOPICS[1]), headers={**plain, "X-Telegram-Bot-Api-Secret-Token": "guessed"}
+        )
         assert (missing.status_code, wrong.status_code) == (403, 403)
-        right = await client.post(url, content=body(900_003, TOPICS[2]),
-                                  headers={**plain, "X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET})
+        right = await client.post(
+            url, content=body(900_003, TOPICS[2]), headers={**plain, "X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+        )
         assert right.status_code == 200
     # The accepted request was answered only after the update was handled: its reply is already there.
     texts = standin.texts(ADMIN)
@@ -56,8 +64,9 @@ async def test_backup_while_the_bot_writes(backend, standin, bots, bot_env, db_u
     target = tmp_path / "copy.db"
     command = [sys.executable, "-m", "bot", "backup", str(target)]
     if backend == "postgresql":
-        run = await asyncio.create_subprocess_exec(*command, cwd=ROOT, env=bot_env("polling"),
-                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        run = await asyncio.create_subprocess_exec(
+            *command, cwd=ROOT, env=bot_env("polling"), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        )
         _, err = await asyncio.wait_for(run.communicate(), 60)
         assert run.returncode == 2 and b"pg_dump" in err and not target.exists()
         return
@@ -69,8 +78,9 @@ async def test_backup_while_the_bot_writes(backend, standin, bots, bot_env, db_u
     for title in titles:
         standin.message(ADMIN, f"/usul perwali {day} {title}")
     await standin.wait_until(lambda: len(standin.sent(ADMIN)) >= 3, 30, "writes under way")
-    run = await asyncio.create_subprocess_exec(*command, cwd=ROOT, env=bot_env("polling"),
-                                               stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    run = await asyncio.create_subprocess_exec(
+        *command, cwd=ROOT, env=bot_env("polling"), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
     out, err = await asyncio.wait_for(run.communicate(), 60)
     assert run.returncode == 0, err
     assert b"written to" in out and TOKEN.encode() not in out + err
@@ -84,7 +94,7 @@ async def test_backup_while_the_bot_writes(backend, standin, bots, bot_env, db_u
         audit = copy.execute("SELECT count(*) FROM audit_log WHERE action = 'product.propose'").fetchone()[0]
         ledger = copy.execute("SELECT count(*) FROM processed_update").fetchone()[0]
         assert copy.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
-    assert copied == titles[:len(copied)] and 3 <= len(copied) < len(titles)
+    assert copied == titles[: len(copied)] and 3 <= len(copied) < len(titles)
     assert audit == ledger == len(copied)
     live = make_url(db_url).database
     with closing(sqlite3.connect(live)) as db:
@@ -96,16 +106,21 @@ async def test_standin_answers_like_telegram(standin):
     unknown methods and a wrong token are refused; form, multipart and JSON bodies are all read."""
     base = f"{standin.url}/bot{TOKEN}"
     async with httpx.AsyncClient(timeout=10) as client:
-        ok_form = await client.post(f"{base}/sendMessage", data={"chat_id": "1", "text": "<b>tebal</b>",
-                                                                  "parse_mode": "HTML"})
-        ok_multipart = await client.post(f"{base}/sendDocument", data={"chat_id": "1", "caption": "berkas"},
-                                         files={"document": ("a.txt", b"isi")})
-        ok_json = await client.post(f"{base}/sendMessage", json={"chat_id": 1, "text": "halo",
-                                                                  "reply_markup": {"inline_keyboard": []}})
-        bad_html = await client.post(f"{base}/sendMessage", data={"chat_id": "1", "text": "<b>tebal",
-                                                                   "parse_mode": "HTML"})
-        bad_entity = await client.post(f"{base}/sendMessage", data={"chat_id": "1", "text": "a & b",
-                                                                     "parse_mode": "HTML"})
+        ok_form = await client.post(
+            f"{base}/sendMessage", data={"chat_id": "1", "text": "<b>tebal</b>", "parse_mode": "HTML"}
+        )
+        ok_multipart = await client.post(
+            f"{base}/sendDocument", data={"chat_id": "1", "caption": "berkas"}, files={"document": ("a.txt", b"isi")}
+        )
+        ok_json = await client.post(
+            f"{base}/sendMessage", json={"chat_id": 1, "text": "halo", "reply_markup": {"inline_keyboard": []}}
+        )
+        bad_html = await client.post(
+            f"{base}/sendMessage", data={"chat_id": "1", "text": "<b>tebal", "parse_mode": "HTML"}
+        )
+        bad_entity = await client.post(
+            f"{base}/sendMessage", data={"chat_id": "1", "text": "a & b", "parse_mode": "HTML"}
+        )
         too_long = await client.post(f"{base}/sendMessage", data={"chat_id": "1", "text": "x" * 4097})
         missing = await client.post(f"{base}/sendMessage", data={"text": "tanpa chat"})
         unknown_param = await client.post(f"{base}/sendMessage", data={"chat_id": "1", "text": "a", "colour": "x"})

@@ -45,16 +45,24 @@ async def test_working_week(mode, standin, bots, bot_env, db_url):
     mon, tue, wed, thu, fri = (d.isoformat() for d in week_dates())
 
     # Monday: the admin registers the team; an outsider is refused and told their id.
-    for user, role in ((PERUNDANGAN, "staf perundangan Budi Santoso"), (DOKINFO, "staf dokinfo Citra Lestari"),
-                       (BANKUM, "kasubbag bankum Dewi Anggraini"), (PIMPINAN, "pimpinan Eko Prasetyo")):
+    for user, role in (
+        (PERUNDANGAN, "staf perundangan Budi Santoso"),
+        (DOKINFO, "staf dokinfo Citra Lestari"),
+        (BANKUM, "kasubbag bankum Dewi Anggraini"),
+        (PIMPINAN, "pimpinan Eko Prasetyo"),
+    ):
         assert "Anggota ditambahkan" in await say(standin, ADMIN, f"/anggota tambah {user} {role}")
     refused = await say(standin, STRANGER, "/iku")
     assert "belum terdaftar" in refused and str(STRANGER) in refused
 
     # Monday and Tuesday: proposals, one with characters Telegram's HTML needs escaped.
-    titles = ("Tata Cara Pengelolaan Arsip Daerah", "Pedoman Penyusunan Anggaran <Kelurahan> & Desa",
-              "Standar Pelayanan Minimal Kesehatan", "Tarif Retribusi Parkir Tepi Jalan")
-    for day, title in zip((mon, mon, tue, tue), titles):
+    titles = (
+        "Tata Cara Pengelolaan Arsip Daerah",
+        "Pedoman Penyusunan Anggaran <Kelurahan> & Desa",
+        "Standar Pelayanan Minimal Kesehatan",
+        "Tarif Retribusi Parkir Tepi Jalan",
+    )
+    for day, title in zip((mon, mon, tue, tue), titles, strict=False):
         assert "Usulan dicatat" in await say(standin, PERUNDANGAN, f"/usul perwali {day} {title}")
     assert "Pedoman Penyusunan Anggaran <Kelurahan> & Desa" in standin.texts(PERUNDANGAN)[1]
     assert "Usulan dicatat" in await say(standin, PERUNDANGAN, f"/usul kepwali {tue} Tim Penyusun Rencana Kerja")
@@ -67,11 +75,13 @@ async def test_working_week(mode, standin, bots, bot_env, db_url):
 
     # Thursday: two are published; cases are opened.
     assert "Publikasi dicatat" in await say(
-        standin, DOKINFO, f"/publikasi 1 {thu} https://jdih.probolinggokota.go.id/perwali-7")
+        standin, DOKINFO, f"/publikasi 1 {thu} https://jdih.probolinggokota.go.id/perwali-7"
+    )
     assert "Publikasi dicatat" in await say(standin, DOKINFO, f"/publikasi 2 {thu}")
     for n in range(1, 5):
         assert "Perkara dicatat" in await say(
-            standin, BANKUM, f"/perkara {n}/Pdt.G/2026/PN Prb {mon} Gugatan wanprestasi pengadaan {n}")
+            standin, BANKUM, f"/perkara {n}/Pdt.G/2026/PN Prb {mon} Gugatan wanprestasi pengadaan {n}"
+        )
     assert "sudah tercatat" in await say(standin, BANKUM, f"/perkara 1/Pdt.G/2026/PN Prb {thu} Lagi")
 
     # Friday: a case is resolved; the leadership reads the indicators, in private and in the group.
@@ -88,13 +98,23 @@ async def test_working_week(mode, standin, bots, bot_env, db_url):
 
     # Friday afternoon: the group subscribes to the weekly digest, and reads it now, in the chat and from cron.
     assert "Ringkasan mingguan IKU akan dikirim ke grup ini" in await say(
-        standin, BANKUM, "/langganan jumat 16:00", chat=GROUP)
+        standin, BANKUM, "/langganan jumat 16:00", chat=GROUP
+    )
     standin.message(PIMPINAN, "/ringkasan", chat=GROUP, chat_type="supergroup")
     await standin.wait_until(lambda: len(photos(standin)) == 1, 30, "the digest chart")
-    run = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "digest", "--chat", str(GROUP),
-                                               cwd=ROOT, env=bot_env(mode), stdout=asyncio.subprocess.PIPE,
-                                               stderr=asyncio.subprocess.PIPE)
-    out, err = await asyncio.wait_for(run.communicate(), 60)
+    run = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "digest",
+        "--chat",
+        str(GROUP),
+        cwd=ROOT,
+        env=bot_env(mode),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _out, err = await asyncio.wait_for(run.communicate(), 60)
     assert run.returncode == 0, err
     assert len(photos(standin)) == 2 and all(c.encoding == "multipart" for c in photos(standin))
     digests = [t for t in standin.texts(GROUP) if "Ringkasan Mingguan IKU" in t]
@@ -104,11 +124,21 @@ async def test_working_week(mode, standin, bots, bot_env, db_url):
 
     stored = await records(db_url)
     assert [p.title for p in stored["products"]] == [*titles, "Tim Penyusun Rencana Kerja"]
-    assert [(p.number, p.published_on is not None) for p in stored["products"]] == \
-        [(7, True), (8, True), (9, False), (None, False), (21, False)]
+    assert [(p.number, p.published_on is not None) for p in stored["products"]] == [
+        (7, True),
+        (8, True),
+        (9, False),
+        (None, False),
+        (21, False),
+    ]
     assert [c.resolved_on is not None for c in stored["cases"]] == [True, False, False, False]
     assert {m.user_id: m.role for m in stored["members"]} == {
-        ADMIN: "admin", PERUNDANGAN: "staf", DOKINFO: "staf", BANKUM: "kasubbag", PIMPINAN: "pimpinan"}
+        ADMIN: "admin",
+        PERUNDANGAN: "staf",
+        DOKINFO: "staf",
+        BANKUM: "kasubbag",
+        PIMPINAN: "pimpinan",
+    }
     assert sorted(stored["audit"]).count("product.propose") == 5
     writes = 4 + 5 + 4 + 2 + 4 + 1 + 1
     assert stored["ledger"] == writes
@@ -116,10 +146,14 @@ async def test_working_week(mode, standin, bots, bot_env, db_url):
     # Every update was delivered once and answered; the log has one line per update, without personal data.
     assert set(standin.deliveries.values()) == {1}
     log = bots.log_path.read_text()
-    lines = re.findall(r"bot\.updates: update (\d+) (\S+) user=(\d+) chat=(-?\d+) outcome=(\S+) duration=\d+ms",
-                       log)
+    lines = re.findall(r"bot\.updates: update (\d+) (\S+) user=(\d+) chat=(-?\d+) outcome=(\S+) duration=\d+ms", log)
     assert sorted(int(line[0]) for line in lines) == [u["update_id"] for u in standin.updates]
     outcomes = {(command, outcome) for _, command, _, _, outcome in lines}
-    assert {("/usul", "applied"), ("/usul", "refused"), ("/tetapkan", "invalid"), ("/iku", "ok"),
-            ("/iku", "refused")} <= outcomes
+    assert {
+        ("/usul", "applied"),
+        ("/usul", "refused"),
+        ("/tetapkan", "invalid"),
+        ("/iku", "ok"),
+        ("/iku", "refused"),
+    } <= outcomes
     assert "Gugatan" not in log and "Retribusi" not in log
