@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from telegram import Update
 from telegram.constants import ParseMode
@@ -122,6 +124,21 @@ async def _post_init(application: Application) -> None:
 
 async def _post_shutdown(application: Application) -> None:
     await services.of(application).db.dispose()
+
+
+@asynccontextmanager
+async def running(application: Application) -> AsyncIterator[Application]:
+    """The life cycle run_polling gives a bot (initialize, post_init, start; stop, shutdown,
+    post_shutdown), for the console and the tests, which feed updates themselves."""
+    await application.initialize()
+    await _post_init(application)
+    await application.start()
+    try:
+        yield application
+    finally:
+        await application.stop()
+        await application.shutdown()
+        await _post_shutdown(application)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -18,7 +18,7 @@ from typing import Any, TextIO
 from telegram import Update
 from telegram.ext import Application
 
-from bot.app import build_application
+from bot.app import build_application, running
 from bot.offline_api import ApiCall, OfflineBotApi, message_data
 from bot.settings import Settings
 from models.migrate import upgrade
@@ -127,10 +127,7 @@ async def run_console(settings: Settings, user_id: int, stdin: TextIO = sys.stdi
     application = build_application(settings, request=api, rate_limit=False, migrate=False)
     console = Console(application, api, user_id, out)
     interactive = stdin.isatty()
-    await application.initialize()
-    await application.post_init(application)
-    await application.start()
-    try:
+    async with running(application):
         if interactive:
             out.write(f"Konsol IKU Bot — Anda sebagai user id {user_id}. Ketik /bantuan; Ctrl-D untuk keluar.\n\n")
         while True:
@@ -143,7 +140,3 @@ async def run_console(settings: Settings, user_id: int, stdin: TextIO = sys.stdi
             if not interactive and line.strip():
                 out.write(f"> {line.strip()}\n")
             await console.say(line)
-    finally:
-        await application.stop()
-        await application.shutdown()
-        await application.post_shutdown(application)

@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
 from telegram import Bot, LinkPreviewOptions, Message
@@ -146,7 +147,8 @@ async def deliver(application: Application, now: datetime) -> Report:
                 except Exception:  # the database failed even to record the failure: the claim's lease ends it
                     log.exception("digest delivery %s could not be recorded", job)
 
-        await asyncio.gather(*(one(job) for job in [*fresh, *retries]))
+        jobs: list[tuple[int, datetime] | DigestDelivery] = [*fresh, *retries]
+        await asyncio.gather(*(one(job) for job in jobs))
     if fresh or retries or report.skipped or report.failed:
         log.info("digest pass at %s: %s", now.isoformat(), report)
     return report
@@ -249,7 +251,7 @@ class _FanOut:
                 return
             sent[part] = message.message_id
             record = {**record, "sent": dict(sent)}
-            values = {"figures": record, "claimed_at": self.svc.clock.utcnow()}
+            values: dict[str, Any] = {"figures": record, "claimed_at": self.svc.clock.utcnow()}
             if part == PARTS[-1]:
                 values.update(status=SENT, sent_at=self.svc.clock.utcnow(), error=None)
             if not await digests.settle(self.svc.db, row, by=self.me, **values):

@@ -182,12 +182,14 @@ def _product_item(product: Product, event: str) -> str:
     ref = escape(replies.product_ref(product))
     title = escape(shorten(product.title, TITLE_CHARS))
     day = {"proposed": product.proposed_on, "enacted": product.enacted_on, "published": product.published_on}[event]
+    assert day is not None  # listed under an event only when it has that date
     number = f", No. {product.number}/{product.number_year}" if event != "proposed" and product.number else ""
     return f"• <b>{ref}</b> {title} ({human_date(day)}{number})"
 
 
 def _case_item(case: Case, event: str) -> str:
     day = case.started_on if event == "started" else case.resolved_on
+    assert day is not None  # listed under an event only when it has that date
     text = f"• <b>#{case.id}</b> {escape(shorten(case.register_number, 40))}"
     if event == "resolved" and case.outcome:
         text += f" — {escape(shorten(case.outcome, 40))}"
@@ -198,6 +200,7 @@ def _case_item(case: Case, event: str) -> str:
 
 def _waiting_item(product: Product, today: date) -> str:
     ref = escape(replies.product_ref(product))
+    assert product.enacted_on is not None  # only enacted products wait for publication
     days = (today - product.enacted_on).days
     return (
         f"• <b>{ref}</b> {escape(shorten(product.title, TITLE_CHARS))} — ditetapkan "

@@ -70,7 +70,8 @@ class OfflineBotApi(BaseRequest):
         files: dict[str, bytes] = {}
         if request_data and request_data.contains_files:
             for key, value in (request_data.multipart_data or {}).items():
-                files[key] = value[1] if isinstance(value, tuple) else value
+                content = value[1] if isinstance(value, tuple) else value
+                files[key] = content if isinstance(content, bytes) else content.read()
                 params.setdefault(key, f"attach://{key}")  # Telegram sees the upload as that parameter
         queued = self.failures.get(name)
         if queued:

@@ -568,5 +568,6 @@ def date_step(
     return Step(key, "date", f"Tanggal {what}?", check, applies=applies)
 
 
-def as_date(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
+def as_date(value: str) -> date:
+    """A draft's date, stored in ISO form so the draft stays JSON."""
+    return date.fromisoformat(value)

@@ -63,8 +63,8 @@ async def _section(session, section: str, day) -> str:
         return replies.listing(
             "Sudah ditetapkan, belum dipublikasikan", lines, total, "Semua produk yang ditetapkan sudah dipublikasikan."
         )
-    rows, total = await cases.open_cases(session, limit=LIST_LIMIT)
-    lines = [replies.case_line(c, day) for c in rows]
+    open_cases, total = await cases.open_cases(session, limit=LIST_LIMIT)
+    lines = [replies.case_line(c, day) for c in open_cases]
     return replies.listing("Perkara belum selesai", lines, total, "Tidak ada perkara yang masih berjalan.")
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, literal, union_all, update
@@ -387,14 +387,14 @@ async def baselines(session: AsyncSession, chat_ids: list[int]) -> dict[int, Bas
     if not chat_ids:
         return {}
     latest = (
-        select(DigestDelivery.chat_id, func.max(DigestDelivery.slot).label("slot"))
+        select(col(DigestDelivery.chat_id), func.max(DigestDelivery.slot).label("slot"))
         .where(col(DigestDelivery.status) == SENT, col(DigestDelivery.chat_id).in_(chat_ids))
-        .group_by(DigestDelivery.chat_id)
+        .group_by(col(DigestDelivery.chat_id))
         .subquery()
     )
     rows = await session.exec(
         select(DigestDelivery).join(
-            latest, (DigestDelivery.chat_id == latest.c.chat_id) & (DigestDelivery.slot == latest.c.slot)
+            latest, (col(DigestDelivery.chat_id) == latest.c.chat_id) & (col(DigestDelivery.slot) == latest.c.slot)
         )
     )
     out = {}
@@ -438,7 +438,7 @@ async def activity(session: AsyncSession, start: date, end: date, *, recent: int
         )
     )
     result = Activity(start, end)
-    for name, count in (await session.exec(counts)).all():
+    for name, count in (await session.execute(counts)).all():
         result.counts[name] = int(count)
     for name, column in columns.items():
         if not result.counts.get(name):
@@ -448,7 +448,8 @@ async def activity(session: AsyncSession, start: date, end: date, *, recent: int
         rows = await session.exec(
             select(table).where(column.between(start, end)).order_by(column.desc(), col(table.id).desc()).limit(recent)
         )
-        result.recent[name] = list(rows.all())
+        # select(table) over a union of two tables is typed as plain SQLModel rows.
+        result.recent[name] = cast("list[Product | Case]", list(rows.all()))
     return result
 
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.db import Database
@@ -65,10 +66,12 @@ async def mark_replied(db: Database, update_id: int | None) -> None:
     if update_id is None:
         return
     async with db.session() as session:
-        await session.exec(update(ProcessedUpdate).where(ProcessedUpdate.update_id == update_id).values(replied=True))
+        await session.exec(
+            update(ProcessedUpdate).where(col(ProcessedUpdate.update_id) == update_id).values(replied=True)
+        )
 
 
 async def forget_older_than(db: Database, moment: datetime, keep: timedelta = timedelta(days=3)) -> None:
     """Telegram keeps undelivered updates for 24 hours; markers older than that serve no purpose."""
     async with db.session() as session:
-        await session.exec(delete(ProcessedUpdate).where(ProcessedUpdate.at < moment - keep))
+        await session.exec(delete(ProcessedUpdate).where(col(ProcessedUpdate.at) < moment - keep))

@@ -7,6 +7,7 @@ Every member may read (/iku, /daftar, /ringkasan). Anyone else: nothing.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TypeGuard
 
 from models.tables import Member, Role, Subsection
 
@@ -32,7 +33,8 @@ WRITES_OF_SUBSECTION: dict[Action, Subsection] = {
 }
 
 
-def allowed(member: Member | None, action: Action) -> bool:
+def allowed(member: Member | None, action: Action) -> TypeGuard[Member]:
+    """True only for a member; the TypeGuard lets callers use the member once allowed."""
     if member is None:
         return False
     if member.role == Role.admin:

@@ -171,6 +171,7 @@ async def publish(
 ) -> Product:
     product = await get_unpublished(session, product_id)
     validation.event_date(published_on, today, "publikasi", EXAMPLE_PUBLISH)
+    assert product.enacted_on is not None  # get_unpublished returns enacted products only
     validation.not_before(published_on, product.enacted_on, "publikasi", "penetapan", EXAMPLE_PUBLISH)
     link = validation.link(link, EXAMPLE_PUBLISH)
     before = audit.snapshot(product)
