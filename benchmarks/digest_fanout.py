@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -41,6 +42,15 @@ MESSAGE_METHODS = {"sendMessage", "sendPhoto"}
 # --- the stand-in (child process) ------------------------------------------------------------------------
 
 
+@dataclass
+class StandInStats:
+    accepted: int = 0
+    rejected_429: int = 0
+    invalid: int = 0
+    accepted_at: list[float] = field(default_factory=list)
+    per_chat: collections.Counter[tuple[int, str]] = field(default_factory=collections.Counter)
+
+
 def serve() -> None:
     import logging
 
@@ -53,7 +63,7 @@ def serve() -> None:
 
     overall: collections.deque[float] = collections.deque()
     per_chat: dict[int, collections.deque[float]] = collections.defaultdict(collections.deque)
-    stats = {"accepted": 0, "rejected_429": 0, "invalid": 0, "accepted_at": [], "per_chat": collections.Counter()}
+    stats = StandInStats()
 
     def retry_after(window: collections.deque[float], period: float, now: float) -> int:
         return max(1, math.ceil(window[0] + period - now))
@@ -68,7 +78,7 @@ def serve() -> None:
             try:
                 check_call(method, params)
             except AssertionError as exc:
-                stats["invalid"] += 1
+                stats.invalid += 1
                 return self._error(400, f"Bad Request: {exc}")
             if method not in MESSAGE_METHODS:
                 return self._ok(True)
@@ -85,11 +95,11 @@ def serve() -> None:
                 return self._flood(retry_after(chat, 60.0, now))
             overall.append(now)
             chat.append(now)
-            stats["accepted"] += 1
-            stats["accepted_at"].append(now)
-            stats["per_chat"][(chat_id, method)] += 1
+            stats.accepted += 1
+            stats.accepted_at.append(now)
+            stats.per_chat[(chat_id, method)] += 1
             message = {
-                "message_id": stats["accepted"],
+                "message_id": stats.accepted,
                 "date": int(time.time()),
                 "chat": {"id": chat_id, "type": "supergroup", "title": "Grup"},
                 "from": BOT_USER,
@@ -101,7 +111,7 @@ def serve() -> None:
             self._ok(message)
 
         def _flood(self, seconds: int) -> None:
-            stats["rejected_429"] += 1
+            stats.rejected_429 += 1
             self.set_status(429)
             self.finish(
                 {
@@ -121,21 +131,21 @@ def serve() -> None:
 
     class Stats(tornado.web.RequestHandler):
         def get(self) -> None:
-            times = stats["accepted_at"]
+            times = stats.accepted_at
             busiest, start = 0, 0
             for end, moment in enumerate(times):
                 while times[start] <= moment - 1.0:
                     start += 1
                 busiest = max(busiest, end - start + 1)
             per_chat: dict[int, dict[str, int]] = collections.defaultdict(dict)
-            for (chat_id, method), n in stats["per_chat"].items():
+            for (chat_id, method), n in stats.per_chat.items():
                 per_chat[chat_id][method] = n
             shapes = collections.Counter(json.dumps(methods, sort_keys=True) for methods in per_chat.values())
             self.finish(
                 {
-                    "accepted": stats["accepted"],
-                    "rejected_429": stats["rejected_429"],
-                    "invalid": stats["invalid"],
+                    "accepted": stats.accepted,
+                    "rejected_429": stats.rejected_429,
+                    "invalid": stats.invalid,
                     "span": (times[-1] - times[0]) if len(times) > 1 else 0.0,
                     "busiest_second": busiest,
                     "chats": len(per_chat),
@@ -225,6 +235,7 @@ async def run(groups: int, limiter: str) -> dict:
     child = subprocess.Popen(  # noqa: ASYNC220 - started once, before the timed part
         [sys.executable, __file__, "--serve"], stdout=subprocess.PIPE, text=True, cwd=ROOT
     )
+    assert child.stdout is not None  # stdout=PIPE
     try:
         port = int(child.stdout.readline().split()[1])
         with tempfile.TemporaryDirectory() as folder:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import shutil
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
@@ -14,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from telegram import Update
 
-from bot.app import build_application
+from bot.app import build_application, running
 from bot.clock import Clock
 from bot.offline_api import message_data
 from bot.settings import Settings
@@ -59,7 +60,7 @@ def backend(request) -> str:
 
 
 @pytest.fixture(scope="session")
-def pg_database() -> str:
+def pg_database() -> Iterator[str]:
     """The migrated PostgreSQL database the tests share, one after the other, emptied after each."""
     databases.drop_leftovers()
     name = databases.new_name()
@@ -69,7 +70,7 @@ def pg_database() -> str:
 
 
 @pytest.fixture
-def db_url(request, backend, tmp_path, migrated_template) -> str:
+def db_url(request, backend, tmp_path, migrated_template) -> Iterator[str]:
     """A migrated, empty database of the current backend, for this test alone."""
     if backend == "sqlite":
         path = tmp_path / "iku.db"
@@ -82,7 +83,7 @@ def db_url(request, backend, tmp_path, migrated_template) -> str:
 
 
 @pytest.fixture
-def empty_db_url(backend, tmp_path) -> str:
+def empty_db_url(backend, tmp_path) -> Iterator[str]:
     """A database without any schema, private to the test."""
     if backend == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
@@ -225,25 +226,20 @@ def clock() -> Clock:
 
 
 @asynccontextmanager
-async def running_harness(db_url: str, clock: Clock | None = None, first_update_id: int = 1, **settings: Any):
+async def running_harness(
+    db_url: str, clock: Clock | None = None, first_update_id: int = 1, **settings: Any
+) -> AsyncIterator[BotHarness]:
     """The real Application, started as the bot starts it, with a recording Bot API. Without `clock` the
     application makes its own from the settings' time zone (reachable as `harness.clock`)."""
     api = RecordingBotApi()
     application = build_application(make_settings(db_url, **settings), request=api, clock=clock, rate_limit=False)
-    await application.initialize()
-    await application.post_init(application)
-    await application.start()
-    try:
+    async with running(application):
         harness = BotHarness(application, api, application.bot_data["services"].clock)
         harness._update_ids = itertools.count(first_update_id)
         yield harness
-    finally:
-        await application.stop()
-        await application.shutdown()
-        await application.post_shutdown(application)
 
 
 @pytest.fixture
-async def harness(db_url, clock):
-    async with running_harness(db_url, clock) as running:
-        yield running
+async def harness(db_url, clock) -> AsyncIterator[BotHarness]:
+    async with running_harness(db_url, clock) as started:
+        yield started

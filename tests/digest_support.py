@@ -49,6 +49,7 @@ class Apps:
             make_settings(self.db_url, timezone=tz, **settings), request=api, clock=clock, rate_limit=rate_limit
         )
         await application.initialize()
+        assert application.post_init is not None
         await application.post_init(application)
         harness = BotHarness(application, api, clock)
         # Update ids are unique per bot, not per process: two processes never see the same one.
@@ -96,9 +97,16 @@ async def deliveries(harness: BotHarness, chat: int | None = None) -> list[Diges
         return list((await session.exec(query)).all())
 
 
-async def subscription(harness: BotHarness, chat: int = GROUP) -> Subscription | None:
+async def find_subscription(harness: BotHarness, chat: int = GROUP) -> Subscription | None:
     async with harness.db.session() as session:
         return await session.get(Subscription, chat)
+
+
+async def subscription(harness: BotHarness, chat: int = GROUP) -> Subscription:
+    """The stored subscription; a test that expects it to be gone uses find_subscription."""
+    found = await find_subscription(harness, chat)
+    assert found is not None, f"no subscription for chat {chat}"
+    return found
 
 
 async def subscribe(harness: BotHarness, args: str = "", *, chat: int = GROUP, user: int = ADMIN) -> str:

@@ -49,19 +49,35 @@ async def count(harness: BotHarness, model, *where) -> int:
         return int((await session.exec(select(func.count()).select_from(model).where(*where))).one())
 
 
-async def product(harness: BotHarness, product_id: int) -> Product | None:
+async def find_product(harness: BotHarness, product_id: int) -> Product | None:
     async with harness.db.session() as session:
         return await session.get(Product, product_id)
 
 
-async def case(harness: BotHarness, case_id: int) -> Case | None:
+async def product(harness: BotHarness, product_id: int) -> Product:
+    """The stored product; a test that expects it to be gone uses find_product."""
+    found = await find_product(harness, product_id)
+    assert found is not None, f"product {product_id} is not stored"
+    return found
+
+
+async def case(harness: BotHarness, case_id: int) -> Case:
     async with harness.db.session() as session:
-        return await session.get(Case, case_id)
+        found = await session.get(Case, case_id)
+    assert found is not None, f"case {case_id} is not stored"
+    return found
 
 
-async def member(harness: BotHarness, user_id: int) -> Member | None:
+async def find_member(harness: BotHarness, user_id: int) -> Member | None:
     async with harness.db.session() as session:
         return await session.get(Member, user_id)
+
+
+async def member(harness: BotHarness, user_id: int) -> Member:
+    """The stored member; a test that expects them to be gone uses find_member."""
+    found = await find_member(harness, user_id)
+    assert found is not None, f"member {user_id} is not stored"
+    return found
 
 
 async def state(harness: BotHarness) -> dict[str, Any]:

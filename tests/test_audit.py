@@ -26,6 +26,7 @@ async def test_product_lifecycle_is_audited(harness, clock):
     await harness.say("/usul perwali Tata Cara Arsip", user=2001)
     row = await only(harness, "product.propose")
     assert (row.actor_id, row.entity, row.entity_id, row.before) == (2001, "product", "1", None)
+    assert row.after is not None
     assert row.after["title"] == "Tata Cara Arsip" and row.after["proposed_on"] == "2026-03-01"
     assert row.after["kind"] == "perwali" and row.after["enacted_on"] is None
     assert as_utc(row.at) == datetime(2026, 3, 1, 2, 15, tzinfo=UTC)
@@ -34,17 +35,20 @@ async def test_product_lifecycle_is_audited(harness, clock):
     clock.set(datetime(2026, 3, 10, 9, 0, tzinfo=JAKARTA))
     await harness.say("/tetapkan 1 7", user=2001)
     row = await only(harness, "product.enact")
+    assert row.before is not None and row.after is not None
     assert row.actor_id == 2001 and row.entity_id == "1"
     assert row.before["enacted_on"] is None and row.before["number"] is None
     assert (row.after["enacted_on"], row.after["number"], row.after["number_year"]) == ("2026-03-10", 7, 2026)
 
     await harness.say("/publikasi 1 https://jdih.go.id/p7", user=2002)
     row = await only(harness, "product.publish")
+    assert row.before is not None and row.after is not None
     assert row.actor_id == 2002
     assert row.before["published_on"] is None and row.before["link"] is None
     assert (row.after["published_on"], row.after["link"]) == ("2026-03-10", "https://jdih.go.id/p7")
     # before of one step is after of the previous one
     enact = await only(harness, "product.enact")
+    assert enact.after is not None
     assert row.before == {**enact.after, "updated_at": row.before["updated_at"]}
 
 
@@ -53,10 +57,12 @@ async def test_case_lifecycle_is_audited(harness):
     await harness.say("/perkara 12/Pdt.G/2026/PN Prb 2026-03-01 Gugatan", user=2003)
     row = await only(harness, "case.open")
     assert (row.actor_id, row.entity, row.entity_id, row.before) == (2003, "case", "1", None)
+    assert row.after is not None
     assert row.after["register_number"] == "12/Pdt.G/2026/PN Prb" and row.after["started_on"] == "2026-03-01"
 
     await harness.say("/selesai 1 2026-06-30 Menang", user=ADMIN)
     row = await only(harness, "case.resolve")
+    assert row.before is not None and row.after is not None
     assert row.actor_id == ADMIN
     assert row.before["resolved_on"] is None and row.before["outcome"] is None
     assert (row.after["resolved_on"], row.after["outcome"]) == ("2026-06-30", "Menang")
@@ -66,16 +72,19 @@ async def test_member_changes_are_audited(harness):
     await harness.say("/anggota tambah 2001 staf bankum Siti")
     row = await only(harness, "member.put")
     assert (row.actor_id, row.entity, row.entity_id, row.before) == (ADMIN, "member", "2001", None)
+    assert row.after is not None
     assert row.after["role"] == "staf" and row.after["subsection"] == "bankum" and row.after["name"] == "Siti"
 
     await harness.say("/anggota tambah 2001 pimpinan")
     rows = await audit_rows(harness, "member.put")
     assert len(rows) == 2
+    assert rows[1].before is not None and rows[1].after is not None
     assert rows[1].before["role"] == "staf" and rows[1].after["role"] == "pimpinan"
     assert rows[1].after["subsection"] is None and rows[1].after["name"] == "Siti"
 
     await harness.say("/anggota hapus 2001")
     row = await only(harness, "member.remove")
+    assert row.before is not None
     assert row.actor_id == ADMIN and row.before["role"] == "pimpinan" and row.after is None
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from models.tables import AuditEntry, Case, Member, Product
 from tests.conftest import ADMIN
-from tests.helpers import all_rows, case, count, member, product, state
+from tests.helpers import all_rows, case, count, find_member, member, product, state
 
 
 def refused(reply: str, *says: str) -> None:
@@ -355,14 +355,14 @@ async def test_anggota_add_list_update_remove(harness, clock):
 
     reply = await harness.say("/anggota hapus 2001")
     assert reply.startswith("✅ Anggota dihapus.") and "2001" in reply
-    assert await member(harness, 2001) is None
+    assert await find_member(harness, 2001) is None
     assert await count(harness, Member) == 2
 
 
 async def test_second_admin_and_removing_an_admin(harness):
     assert "✅" in await harness.say("/anggota tambah 1002 admin Admin Dua")
     assert "✅" in await harness.say("/anggota hapus 1001", user=1002)
-    assert await member(harness, 1001) is None
+    assert await find_member(harness, 1001) is None
 
 
 @pytest.mark.parametrize(

@@ -5,15 +5,15 @@ from datetime import date, timedelta
 from sqlmodel import select
 
 from models.tables import AuditEntry, Product
+from tests import helpers
 
 STAF = 2001
 OTHER_STAF = 2002
 DOKINFO = 2003
 
 
-async def product(harness, product_id: int = 1) -> Product | None:
-    async with harness.db.session() as session:
-        return await session.get(Product, product_id)
+async def product(harness, product_id: int = 1) -> Product:
+    return await helpers.product(harness, product_id)
 
 
 def labels(harness):
@@ -92,7 +92,7 @@ async def test_urungkan_restores_exactly_the_earlier_state(harness):
 async def test_urungkan_a_proposal_removes_it(harness):
     await harness.say("/usul kepwali Tim Evaluasi")
     await harness.say("/urungkan")
-    assert await product(harness) is None
+    assert await helpers.find_product(harness, 1) is None
     assert "Tidak ada" in await harness.say("/urungkan")
 
 
@@ -104,7 +104,7 @@ async def test_urungkan_only_own_writes_within_a_day_admins_any(harness):
     assert "Tidak ada catatan Anda" in await harness.say("/urungkan", user=STAF)
     await harness.say("/usul perwali Judul Kedua Budi", user=STAF)
     assert "Diurungkan" in await harness.say("/urungkan")  # the admin undoes Budi's write
-    assert await product(harness, 2) is None
+    assert await helpers.find_product(harness, 2) is None
 
 
 async def test_urungkan_refused_when_the_record_changed_since(harness):

@@ -2,7 +2,7 @@
 
 from datetime import date, timedelta
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from models.tables import Case, Product
 from tests.conftest import running_harness
@@ -25,12 +25,12 @@ TOPICS = [
 
 async def products(harness) -> list[Product]:
     async with harness.db.session() as session:
-        return list((await session.exec(select(Product).order_by(Product.id))).all())
+        return list((await session.exec(select(Product).order_by(col(Product.id)))).all())
 
 
 async def cases(harness) -> list[Case]:
     async with harness.db.session() as session:
-        return list((await session.exec(select(Case).order_by(Case.id))).all())
+        return list((await session.exec(select(Case).order_by(col(Case.id)))).all())
 
 
 def labels(harness) -> list[str]:

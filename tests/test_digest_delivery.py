@@ -6,6 +6,7 @@ import logging
 import types
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -14,6 +15,7 @@ from apscheduler.triggers.cron import CronTrigger
 from PIL import Image
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import JobQueue
+from telegram.request import RequestData
 
 from bot import chart, delivery, scheduler
 from bot.delivery import classify
@@ -29,6 +31,7 @@ from tests.digest_support import (
     deliveries,
     digest_calls,
     digest_texts,
+    find_subscription,
     job_ids,
     subscribe,
     subscription,
@@ -67,6 +70,7 @@ async def test_delivered_at_the_scheduled_minute_in_jakarta(harness):
     assert digest_calls(harness.api) == ONE_DIGEST
     [row] = await deliveries(harness)
     assert row.status == "sent" and row.slot.replace(tzinfo=UTC) == MONDAY_8.astimezone(UTC)
+    assert row.figures is not None
     assert set(row.figures["sent"]) == {"text", "chart"}
     assert row.figures["values"] == {"IKU-1": [0, 0], "IKU-2": [0, 0], "IKU-3": [0, 0]}
 
@@ -162,6 +166,7 @@ async def test_downtime_beyond_the_grace_window_skips_the_slot_and_logs_it(apps,
         await at(restarted, MONDAY_8 + timedelta(hours=13))
     assert digest_calls(restarted.api) == []
     [row] = await deliveries(restarted)
+    assert row.error is not None
     assert row.status == "skipped" and "grace" in row.error
     assert [r.message for r in caplog.records].count(caplog.records[0].message) == 1
     assert "skipped" in caplog.records[0].message and str(GROUP) in caplog.records[0].message
@@ -253,12 +258,29 @@ class FailingNth(RecordingBotApi):
         super().__init__()
         self.method, self.n, self.error, self.seen = method, n, error, 0
 
-    async def do_request(self, url, method, request_data=None, **kwargs):
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
         if url.endswith("/" + self.method):
             self.seen += 1
             if self.seen == self.n:
                 self.failures.setdefault(self.method, []).append(self.error)
-        return await super().do_request(url, method, request_data, **kwargs)
+        return await super().do_request(
+            url,
+            method,
+            request_data,
+            read_timeout=read_timeout,
+            write_timeout=write_timeout,
+            connect_timeout=connect_timeout,
+            pool_timeout=pool_timeout,
+        )
 
 
 async def test_429_during_fan_out_is_retried_after_retry_after(apps, monkeypatch):
@@ -293,6 +315,7 @@ async def test_429_beyond_the_limiter_is_retried_within_the_grace_window(harness
     report = await at(harness, MONDAY_8)
     assert report.retrying == [GROUP] and digest_calls(harness.api) == []
     [row] = await deliveries(harness)
+    assert row.error is not None
     assert row.status == "retry" and "RetryAfter" in row.error
 
     await at(harness, MONDAY_8 + timedelta(minutes=4))  # not yet: waits 5 minutes
@@ -324,6 +347,7 @@ async def test_a_send_still_failing_when_the_grace_window_ends_is_reported(harne
         moment += timedelta(minutes=5)
     assert digest_calls(harness.api) == []
     [row] = await deliveries(harness)
+    assert row.error is not None
     assert row.status == "failed" and row.error.startswith("grace window over") and 5 < row.attempts < 20
     assert any(r.levelno == logging.ERROR and "not delivered" in r.message for r in caplog.records)
 
@@ -336,6 +360,7 @@ async def test_403_when_sending_stops_the_subscription(harness):
     assert not (await subscription(harness)).active
     assert job_ids(harness) == [scheduler.SWEEP_ID]
     [row] = await deliveries(harness)
+    assert row.error is not None
     assert row.status == "failed" and "Forbidden" in row.error
     await at(harness, MONDAY_8 + timedelta(days=7))
     assert digest_calls(harness.api) == []
@@ -350,7 +375,7 @@ async def test_upgraded_group_discovered_when_sending_is_followed(harness):
     report = await at(harness, MONDAY_8)
     assert report.migrated == {GROUP: new} and report.sent == [new]
     assert digest_calls(harness.api) == [("sendMessage", new), ("sendPhoto", new)]
-    assert await subscription(harness) is None and (await subscription(harness, new)).active
+    assert await find_subscription(harness) is None and (await subscription(harness, new)).active
     assert job_ids(harness) == [scheduler.job_id(new), scheduler.SWEEP_ID]
     [row] = await deliveries(harness)
     assert row.chat_id == new and row.status == "sent"
@@ -376,6 +401,7 @@ async def test_an_interrupted_send_is_reported_and_never_repeated(apps, caplog):
     assert (await deliveries(first))[0].status == "claimed"
     await at(first, MONDAY_8 + timedelta(minutes=31))
     [row] = await deliveries(first)
+    assert row.error is not None
     assert row.status == "failed" and "interrupted while sending the text" in row.error
     assert digest_calls(first.api) == []
     assert any(r.levelno == logging.ERROR and "interrupted" in r.message for r in caplog.records)
@@ -385,11 +411,28 @@ async def test_a_timeout_after_the_request_left_is_not_repeated(harness):
     class ReadTimeoutOnce(RecordingBotApi):
         failed = False
 
-        async def do_request(self, url, method, request_data=None, **kwargs):
+        async def do_request(
+            self,
+            url: str,
+            method: str,
+            request_data: RequestData | None = None,
+            read_timeout: Any = None,
+            write_timeout: Any = None,
+            connect_timeout: Any = None,
+            pool_timeout: Any = None,
+        ) -> tuple[int, bytes]:
             if url.endswith("/sendMessage") and not self.failed:
                 self.failed = True
                 raise httpx.ReadTimeout("read timed out")
-            return await super().do_request(url, method, request_data, **kwargs)
+            return await super().do_request(
+                url,
+                method,
+                request_data,
+                read_timeout=read_timeout,
+                write_timeout=write_timeout,
+                connect_timeout=connect_timeout,
+                pool_timeout=pool_timeout,
+            )
 
     await subscribe(harness)
     api = ReadTimeoutOnce()
@@ -397,6 +440,7 @@ async def test_a_timeout_after_the_request_left_is_not_repeated(harness):
     await at(harness, MONDAY_8)
     await at(harness, MONDAY_8 + timedelta(hours=1))
     [row] = await deliveries(harness)
+    assert row.error is not None
     assert row.status == "failed" and "may have arrived" in row.error
     assert digest_calls(api) == []
 

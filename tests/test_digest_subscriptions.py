@@ -14,6 +14,7 @@ from tests.digest_support import (
     Apps,
     digest_calls,
     digest_texts,
+    find_subscription,
     job_ids,
     migration,
     removed_from,
@@ -61,7 +62,7 @@ async def test_only_admins_and_kasubbag_may_subscribe(harness):
     await harness.say(f"/anggota tambah {STAF} staf dokinfo Staf")
     assert "tidak tersedia untuk peran Anda (Staf dokinfo)" in await subscribe(harness, user=STAF)
     assert "belum terdaftar" in await subscribe(harness, user=555)
-    assert await subscription(harness) is None
+    assert await find_subscription(harness) is None
     assert "setiap Rabu pukul 09.00" in await subscribe(harness, "rabu 09:00", user=KASUBBAG)
     assert "tidak tersedia" in await harness.say("/berhenti", user=STAF, chat=GROUP, chat_type="group")
     assert (await subscription(harness)).active
@@ -79,7 +80,7 @@ async def test_only_admins_and_kasubbag_may_subscribe(harness):
 async def test_bad_schedule_is_explained_with_an_example_and_nothing_is_written(harness, args, complaint):
     reply = await subscribe(harness, args)
     assert complaint in reply and "Contoh: /langganan senin 08:00" in reply
-    assert await subscription(harness) is None
+    assert await find_subscription(harness) is None
     assert job_ids(harness) == [scheduler.SWEEP_ID]
 
 
@@ -153,7 +154,7 @@ async def test_supergroup_upgrade_keeps_the_subscription_under_the_new_id(harnes
     await subscribe(harness, "rabu 10:30", chat=old)
     await harness.process(migration(harness, old, new))
     await harness.process(migration(harness, old, new, in_new_chat=True))  # Telegram tells both chats
-    assert await subscription(harness, old) is None
+    assert await find_subscription(harness, old) is None
     sub = await subscription(harness, new)
     assert (sub.weekday, sub.hour, sub.minute, sub.active) == (2, 10, 30, True)
     assert job_ids(harness) == [scheduler.job_id(new), scheduler.SWEEP_ID]

@@ -187,7 +187,9 @@ def test_listing_never_exceeds_the_limit_whatever_the_line_lengths():
                 assert len(visible_text(text)) <= MAX_MESSAGE_CHARS, (title, width, total)
                 if total > len(lines) or "lainnya" in text:
                     shown = text.count("\n• ")
-                    assert shown + int(re.search(r"dan (\d+) lainnya", text).group(1)) == total
+                    more = re.search(r"dan (\d+) lainnya", text)
+                    assert more is not None, text
+                    assert shown + int(more.group(1)) == total
 
 
 async def test_anggota_list_with_many_members_stays_within_the_limit(harness):

@@ -16,7 +16,7 @@ from models.errors import InputError
 from models.indicators import IKU1, Figure, Period
 from models.tables import Product
 from tests.conftest import JAKARTA
-from tests.helpers import all_rows, custom_harness, fresh_db
+from tests.helpers import all_rows, custom_harness, fresh_db, ids_in
 
 
 def figures(reply: str) -> dict[str, str]:
@@ -41,7 +41,7 @@ async def propose(harness, kind: str, day: str, title: str | None = None) -> int
     title = title or f"Judul {next(_titles)}"
     reply = await harness.say(f"/usul {kind} {day} {title}")
     assert "Usulan dicatat" in reply, reply
-    return int(re.search(r"#(\d+)", reply).group(1))
+    return ids_in(reply)[0]
 
 
 async def enact(harness, product_id: int, number: int, day: str) -> None:
@@ -57,7 +57,7 @@ async def publish(harness, product_id: int, day: str) -> None:
 async def open_case(harness, register: str, day: str) -> int:
     reply = await harness.say(f"/perkara {register} {day} Gugatan")
     assert "Perkara dicatat" in reply, reply
-    return int(re.search(r"#(\d+)", reply).group(1))
+    return ids_in(reply)[0]
 
 
 async def resolve(harness, case_id: int, day: str) -> None:

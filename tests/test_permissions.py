@@ -17,6 +17,7 @@ from tests.helpers import (
     audit_rows,
     count,
     custom_harness,
+    find_member,
     fresh_db,
     member,
     state,
@@ -90,7 +91,7 @@ def test_the_matrix_itself():
 @pytest.mark.parametrize("caller", list(CALLERS))
 async def test_permission_matrix(world, caller):
     user_id, role, subsection = CALLERS[caller]
-    problems = []
+    problems: list[tuple[object, ...]] = []
     for command, (text, _) in COMMANDS.items():
         before = await state(world)
         replies = await world.send(text, user=user_id)
@@ -149,7 +150,7 @@ async def test_stranger_writes_nothing_even_with_valid_commands(harness):
     ):
         assert "9999" in await harness.say(text, user=STRANGER)
     assert await state(harness) == before
-    assert await member(harness, STRANGER) is None
+    assert await find_member(harness, STRANGER) is None
 
 
 async def test_removed_member_is_a_stranger_again_and_a_moved_member_changes_rights(world):
@@ -195,7 +196,7 @@ async def test_admin_ids_are_seeded_and_restored_at_start(tmp_path, migrated_tem
         assert await count(harness, Member) == 2
         assert "Anggota (2)" in await harness.say("/anggota", user=1002)
         seeds = await audit_rows(harness, "member.seed")
-        assert len(seeds) == 3 and seeds[-1].before["role"] == "staf"
+        assert len(seeds) == 3 and seeds[-1].before is not None and seeds[-1].before["role"] == "staf"
 
 
 async def test_without_admin_ids_nobody_is_seeded(tmp_path, migrated_template):

@@ -138,6 +138,7 @@ class BotProcess:
 
     def kill(self) -> None:
         if self.running():
+            assert self.proc is not None
             self.proc.kill()
             self.proc.wait(timeout=10)
 
@@ -202,6 +203,7 @@ def bots(tmp_path, bot_env, standin):
 
             def ready() -> bool:
                 if not process.running():
+                    assert process.proc is not None
                     raise AssertionError(f"bot exited with {process.proc.returncode}:\n{process.log()[-3000:]}")
                 return any(c.method == ready_method for c in standin.calls[calls_before:])
 

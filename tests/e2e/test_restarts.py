@@ -60,7 +60,8 @@ async def test_stop_in_the_middle_of_traffic_then_restart_loses_and_doubles_noth
     bot = await bots.start(mode)
     standin.latency["sendMessage"] = 0.03  # keeps the stop well inside the traffic, even on a fast machine
     day = week_dates()[-1].isoformat()
-    titles, reads = [], 0
+    titles: list[str] = []
+    reads = 0
     for n in range(1, WRITES + WRITES // (READ_EVERY - 1) + 1):
         if n % READ_EVERY == 0:
             standin.message(ADMIN, "/iku")

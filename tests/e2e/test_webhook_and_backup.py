@@ -97,6 +97,7 @@ async def test_backup_while_the_bot_writes(backend, standin, bots, bot_env, db_u
     assert copied == titles[: len(copied)] and 3 <= len(copied) < len(titles)
     assert audit == ledger == len(copied)
     live = make_url(db_url).database
+    assert live is not None
     with closing(sqlite3.connect(live)) as db:
         assert db.execute("SELECT count(*) FROM product").fetchone()[0] == len(titles)
 

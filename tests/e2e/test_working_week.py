@@ -7,10 +7,11 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
+from typing import TypedDict
 
 import pytest
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from models.db import Database
 from models.tables import AuditEntry, Case, Member, ProcessedUpdate, Product
@@ -24,14 +25,22 @@ def photos(standin) -> list:
     return [c for c in standin.calls if c.method == "sendPhoto" and c.ok and int(c.params["chat_id"]) == GROUP]
 
 
-async def records(db_url: str) -> dict[str, list]:
+class Records(TypedDict):
+    products: list[Product]
+    cases: list[Case]
+    members: list[Member]
+    audit: list[str]
+    ledger: int
+
+
+async def records(db_url: str) -> Records:
     db = Database(db_url)
     try:
         async with db.session() as session:
             return {
-                "products": list((await session.exec(select(Product).order_by(Product.id))).all()),
-                "cases": list((await session.exec(select(Case).order_by(Case.id))).all()),
-                "members": list((await session.exec(select(Member).order_by(Member.user_id))).all()),
+                "products": list((await session.exec(select(Product).order_by(col(Product.id)))).all()),
+                "cases": list((await session.exec(select(Case).order_by(col(Case.id)))).all()),
+                "members": list((await session.exec(select(Member).order_by(col(Member.user_id)))).all()),
                 "audit": list((await session.exec(select(AuditEntry.action))).all()),
                 "ledger": int((await session.exec(select(func.count()).select_from(ProcessedUpdate))).one()),
             }
