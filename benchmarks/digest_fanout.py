@@ -226,8 +226,8 @@ async def run(groups: int, limiter: str) -> dict:
 
     from bot import scheduler
     from bot.app import build_application, prepare_database
-    from bot.clock import Clock
     from bot.settings import Settings
+    from models.clock import Clock
     from models.digests import SENT
 
     # The stand-in runs in its own process so that its work does not share this event loop; starting it

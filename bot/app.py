@@ -17,14 +17,15 @@ from telegram.error import Forbidden, NetworkError, TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, TypeHandler, filters
 from telegram.request import BaseRequest
 
-from bot import menus, scheduler, services, telegram_limits, updatelog
-from bot.clock import Clock
+from bot import scheduler, services, telegram_limits
 from bot.intake import HandledQueue, IkuApplication
 from bot.persistence import DatabasePersistence
 from bot.settings import Settings
-from handlers import cases, corrections, dialog, digest, help, members, products, reports
+from handlers import cases, corrections, dialog, digest, help, members, menus, products, reports, updatelog
+from handlers import services as handler_services
 from models import ledger
 from models import members as member_records
+from models.clock import Clock
 from models.db import Database
 from models.migrate import upgrade
 
@@ -74,7 +75,13 @@ def build_application(
         builder = builder.rate_limiter(telegram_limits.rate_limiter(max_retries=3))
     application = builder.build()
 
-    application.bot_data[services.KEY] = services.Services(settings=settings, db=db, clock=clock or Clock(settings.tz))
+    application.bot_data[handler_services.KEY] = services.AppServices(
+        db=db,
+        clock=clock or Clock(settings.tz),
+        digest_jobs=scheduler.DigestJobs(application),
+        digest_stale_days=settings.digest_stale_days,
+        settings=settings,
+    )
     register_handlers(application)
     return application
 

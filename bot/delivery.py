@@ -23,13 +23,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from telegram import Bot, LinkPreviewOptions, Message
+from telegram import Bot, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
-from bot import digest as content
 from bot import services
+from handlers import digest_content as content
 from models import digests
 from models.digests import CLAIMED, FAILED, PARTS, RETRY, SENT
 from models.tables import DigestDelivery
@@ -41,7 +41,6 @@ LEASE = timedelta(minutes=30)  # a claim older than this, not held by this proce
 FIRST_RETRY, LAST_RETRY = timedelta(minutes=5), timedelta(hours=1)
 _INSTANCE = "digest.instance"
 _IN_FLIGHT = "digest.in_flight"
-_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 # The request never reached Telegram: safe to send again.
 _NEVER_LEFT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.WriteError, httpx.WriteTimeout)
 
@@ -262,7 +261,9 @@ class _FanOut:
     async def _send(self, part: str, chat_id: int, text: str) -> Message:
         bot = self.app.bot
         if part == "text":
-            return await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEW)
+            return await bot.send_message(
+                chat_id, text, parse_mode=ParseMode.HTML, link_preview_options=content.NO_PREVIEW
+            )
         return await self.photo.send(bot, chat_id, self.data.chart_caption)
 
     async def _follow(self, old: int, new: int) -> int:
@@ -309,11 +310,3 @@ def classify(exc: TelegramError) -> str:
     if isinstance(exc, NetworkError) and exc.__cause__ is not None and not isinstance(exc.__cause__, _NEVER_LEFT):
         return "uncertain"
     return "retry"
-
-
-async def send_now(bot: Bot, chat_id: int, data: content.Digest, baseline: digests.Baseline | None = None) -> None:
-    """The digest outside any schedule (/ringkasan, `iku-bot digest --chat`): no slot, no claim."""
-    await bot.send_message(
-        chat_id, content.render(data, baseline), parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEW
-    )
-    await bot.send_photo(chat_id, photo=await content.chart_png(data), caption=data.chart_caption)

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from telegram.request import BaseRequest
 
-from bot import delivery, services
-from bot import digest as content
-from bot.clock import Clock
+from bot import services
 from bot.settings import Settings
+from handlers import digest_content as content
 from models import digests
+from models.clock import Clock
 from models.db import Database
 from models.migrate import upgrade
 
@@ -45,6 +45,6 @@ async def send(settings: Settings, chat_id: int, request: BaseRequest | None = N
             data = await content.collect(svc.db, svc.clock.today(), settings.tz, settings.digest_stale_days)
             async with svc.db.session() as session:
                 baseline = (await digests.baselines(session, [chat_id])).get(chat_id)
-            await delivery.send_now(application.bot, chat_id, data, baseline)
+            await content.send_now(application.bot, chat_id, data, baseline)
     finally:
         await svc.db.dispose()

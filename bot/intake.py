@@ -22,7 +22,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, Updater
 
-from bot import updatelog
+from handlers import updatelog
 
 log = logging.getLogger(__name__)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from apscheduler.jobstores.base import JobLookupError
@@ -95,6 +96,19 @@ def schedule(application: Application, sub: Subscription) -> None:
             "max_instances": 1,
         },
     )
+
+
+@dataclass
+class DigestJobs:
+    """What /langganan and /berhenti ask of the scheduler (handlers.services.DigestJobs)."""
+
+    application: Application
+
+    async def sync(self, chat_id: int) -> None:
+        await sync_chat(self.application, chat_id)
+
+    def unschedule(self, chat_id: int) -> None:
+        unschedule(self.application, chat_id)
 
 
 def unschedule(application: Application, chat_id: int) -> None:

@@ -1,4 +1,4 @@
-"""What handlers need from the application: settings, database and clock, kept in bot_data."""
+"""The application's services as the wiring in `bot/` sees them: what handlers get, plus the settings."""
 
 from __future__ import annotations
 
@@ -6,20 +6,16 @@ from dataclasses import dataclass
 
 from telegram.ext import Application, CallbackContext
 
-from bot.clock import Clock
 from bot.settings import Settings
-from models.db import Database
-
-KEY = "services"
+from handlers import services as handler_services
 
 
 @dataclass
-class Services:
+class AppServices(handler_services.Services):
     settings: Settings
-    db: Database
-    clock: Clock
 
 
-def of(context: CallbackContext | Application) -> Services:
-    bot_data = context.bot_data
-    return bot_data[KEY]
+def of(context: CallbackContext | Application) -> AppServices:
+    svc = handler_services.of(context)
+    assert isinstance(svc, AppServices)  # build_application stores nothing else under that key
+    return svc

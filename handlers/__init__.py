@@ -1,1 +1,1 @@
-"""Thin Telegram adapters: parse the update, call domain code in `models`, format the reply with `bot.replies`."""
+"""Thin Telegram adapters: parse the update, call domain code in `models`, format the reply with `handlers.replies`."""

@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from html import escape
 
-from bot import replies
-from bot.dates import split_leading_date, starts_with_date
-from handlers import dialog
+from handlers import dialog, replies
 from handlers.dialog import Form, SaveContext, Step, StepInput, as_date, date_step
 from models import cases, validation
+from models.dates import split_leading_date, starts_with_date
 from models.errors import InputError
 from models.permissions import Action
 from models.tables import Case, Member

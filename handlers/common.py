@@ -12,7 +12,7 @@ from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
-from bot import replies, services, updatelog
+from handlers import replies, services, updatelog
 from models import ledger, members
 from models.errors import InputError
 from models.permissions import Action, allowed

@@ -7,12 +7,11 @@ from html import escape
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot import menus, replies, services
-from bot.dates import parse_date
-from handlers import dialog
+from handlers import dialog, menus, replies, services
 from handlers.common import answer_error, requires, send, write
 from handlers.dialog import Form, SaveContext, Step, StepInput, as_date
 from models import corrections, members, validation
+from models.dates import parse_date
 from models.errors import InputError
 from models.permissions import Action
 from models.tables import Member, Product

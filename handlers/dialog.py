@@ -34,11 +34,11 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot import replies, services
-from bot.dates import parse_date
 from bot.telegram_limits import fits_callback_data, shorten
+from handlers import replies, services
 from handlers.common import already_applied, answer_error, apply, refusal, send
 from models import members
+from models.dates import parse_date
 from models.errors import InputError
 from models.permissions import Action, allowed
 from models.tables import Member

@@ -8,8 +8,8 @@ import logging
 from telegram import Chat, ChatMember, Update
 from telegram.ext import ChatMemberHandler, ContextTypes, MessageHandler, filters
 
-from bot import delivery, scheduler, services
-from bot import digest as content
+from handlers import digest_content as content
+from handlers import services
 from handlers.common import answer_error, now, refusal, requires, send, write
 from models import digests, members
 from models.errors import InputError
@@ -52,10 +52,10 @@ async def langganan(update: Update, context: ContextTypes.DEFAULT_TYPE, member: 
             now=now(context),
             update_id=update.update_id,
         )
-        return content.subscribed(sub, started, svc.settings.tz, now(context))
+        return content.subscribed(sub, started, svc.tz, now(context))
 
     await write(update, context, work)
-    await scheduler.sync_chat(context.application, chat.id)
+    await services.of(context).digest_jobs.sync(chat.id)
 
 
 @requires(Action.subscribe)
@@ -74,7 +74,7 @@ async def berhenti(update: Update, context: ContextTypes.DEFAULT_TYPE, member: M
         return content.stopped()
 
     await write(update, context, work)
-    await scheduler.sync_chat(context.application, chat.id)
+    await services.of(context).digest_jobs.sync(chat.id)
 
 
 @requires(Action.read)
@@ -84,9 +84,9 @@ async def jadwal(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Mem
     chat = update.effective_chat
     async with svc.db.session() as session:
         if chat is not None and chat.type in GROUPS:
-            text = content.schedule_of_group(await digests.get(session, chat.id), svc.settings.tz, now(context))
+            text = content.schedule_of_group(await digests.get(session, chat.id), svc.tz, now(context))
         else:
-            text = content.schedules(await digests.active(session), svc.settings.tz, now(context))
+            text = content.schedules(await digests.active(session), svc.tz, now(context))
     await send(update, text)
 
 
@@ -104,8 +104,8 @@ async def ringkasan(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send(update, refusal(user.id, member))
         return
     today = svc.clock.today()
-    data = await content.collect(svc.db, today, svc.settings.tz, svc.settings.digest_stale_days)
-    await delivery.send_now(context.bot, chat.id, data, baseline)
+    data = await content.collect(svc.db, today, svc.tz, svc.digest_stale_days)
+    await content.send_now(context.bot, chat.id, data, baseline)
 
 
 async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -123,7 +123,7 @@ async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         )
     if stopped is not None:
         log.info("bot removed from chat %s by %s; weekly digest stopped", change.chat.id, change.from_user.id)
-    scheduler.unschedule(context.application, change.chat.id)
+    services.of(context).digest_jobs.unschedule(change.chat.id)
 
 
 async def migration(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -142,8 +142,8 @@ async def migration(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         moved = await digests.migrate(session, old=old, new=new, actor_id=actor, now=now(context))
     if moved:
         log.info("chat %s became supergroup %s; weekly digest subscription moved", old, new)
-        scheduler.unschedule(context.application, old)
-        await scheduler.sync_chat(context.application, new)
+        services.of(context).digest_jobs.unschedule(old)
+        await services.of(context).digest_jobs.sync(new)
 
 
 COMMANDS = {"langganan": langganan, "berhenti": berhenti, "jadwal": jadwal, "ringkasan": ringkasan}

@@ -7,8 +7,7 @@ from html import escape
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot import services
-from handlers import catalog
+from handlers import catalog, services
 from handlers.common import refusal, send
 from models import members
 

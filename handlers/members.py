@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot import menus, replies, services
 from bot.telegram_limits import MAX_MESSAGE_CHARS
+from handlers import menus, replies, services
 from handlers.common import answer_error, now, requires, send, write
 from models import members
 from models.errors import InputError

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from html import escape
 
-from bot import replies
-from bot.dates import parse_date, split_leading_date
-from handlers import dialog
+from handlers import dialog, replies
 from handlers.dialog import Form, SaveContext, Step, StepInput, as_date, date_step
 from models import products, validation
+from models.dates import parse_date, split_leading_date
 from models.errors import InputError
 from models.permissions import Action
 from models.tables import Kind, Member

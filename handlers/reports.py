@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot import replies, services
+from handlers import replies, services
 from handlers.common import answer_error, requires, send, today
 from models import cases, indicators, products
 from models.errors import InputError

@@ -16,9 +16,9 @@ import pytest
 from telegram import Update
 
 from bot.app import build_application, running
-from bot.clock import Clock
 from bot.offline_api import message_data
 from bot.settings import Settings
+from models.clock import Clock
 from models.migrate import upgrade
 from tests import databases
 from tests.botapi import RecordingBotApi, visible_text

@@ -12,8 +12,8 @@ from sqlmodel import col, select
 from telegram import Update
 
 from bot.app import build_application
-from bot.clock import Clock
 from bot.offline_api import BOT_USER
+from models.clock import Clock
 from models.tables import DigestDelivery, Subscription
 from tests.botapi import RecordingBotApi
 from tests.conftest import ADMIN, BotHarness, make_settings

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.dates import DateError, parse_date, split_leading_date
+from models.dates import DateError, parse_date, split_leading_date
 from models.tables import Case, Product
 from tests.helpers import all_rows, count, state
 

@@ -17,8 +17,9 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from telegram.ext import JobQueue
 from telegram.request import RequestData
 
-from bot import chart, delivery, scheduler
+from bot import delivery, scheduler
 from bot.delivery import classify
+from handlers import chart
 from models import digests
 from models.digests import Schedule
 from models.indicators import IKU1, IKU2, IKU3, Figure

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import event, text
 
-from bot import replies
+from handlers import replies
 from models import indicators
 from models.errors import InputError
 from models.indicators import IKU1, Figure, Period

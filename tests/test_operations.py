@@ -11,9 +11,9 @@ from contextlib import closing
 import pytest
 from pydantic import SecretStr
 
-from bot import updatelog
 from bot.cli import main
 from bot.runner import RedactSecrets, secrets_of, webhook_problems
+from handlers import updatelog
 from tests.conftest import ADMIN, make_settings
 
 TOKEN = "123456:AAFsecretPartOfTheToken_xyz"

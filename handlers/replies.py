@@ -10,8 +10,8 @@ from html import escape
 
 from babel.numbers import format_decimal
 
-from bot import updatelog
 from bot.telegram_limits import MAX_MESSAGE_CHARS, join_within_limit, shorten, tg_len
+from handlers import updatelog
 from models.errors import InputError
 from models.indicators import Figure, Period
 from models.products import KIND_SHORT, official_name

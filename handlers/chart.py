@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Sequence
 from io import BytesIO
 
-from bot import replies
+from handlers import replies
 from models.indicators import Figure
 
 WIDTH_IN, HEIGHT_IN, DPI = 8.0, 4.5, 160  # 1280 x 720 px: full width on a phone, text still large

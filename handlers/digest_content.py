@@ -15,15 +15,19 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
+from telegram import Bot, LinkPreviewOptions
+from telegram.constants import ParseMode
 
-from bot import chart, replies
 from bot.telegram_limits import MAX_CAPTION_CHARS, MAX_MESSAGE_CHARS, shorten, tg_len
+from handlers import chart, replies
 from models import cases, digests, indicators
 from models.db import Database
 from models.digests import Activity, Baseline, Schedule
 from models.indicators import Figure, Period
 from models.tables import Case, Product, Subscription
 from models.validation import human_date
+
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 RECENT_ITEMS = 3  # most recent items shown per kind of activity
 ATTENTION_ITEMS = 5  # items shown per attention list
@@ -287,3 +291,9 @@ async def chart_png(digest: Digest) -> bytes:
         f"Capaian IKU {digest.period.label}",
         f"Bagian Hukum Setda Kota Probolinggo · s.d. {human_date(digest.today)}",
     )
+
+
+async def send_now(bot: Bot, chat_id: int, data: Digest, baseline: Baseline | None = None) -> None:
+    """The digest outside any schedule (/ringkasan, `iku-bot digest --chat`): no slot, no claim."""
+    await bot.send_message(chat_id, render(data, baseline), parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)
+    await bot.send_photo(chat_id, photo=await chart_png(data), caption=data.chart_caption)

@@ -1,0 +1,39 @@
+"""What handlers need from the application, kept in bot_data: the database, the clock, a few settings,
+and the scheduler's digest jobs behind a protocol, so that handlers never import `bot/`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from telegram.ext import Application, CallbackContext
+
+from models.clock import Clock
+from models.db import Database
+
+KEY = "services"
+
+
+class DigestJobs(Protocol):
+    """The scheduler's side of /langganan and /berhenti (implemented in bot/scheduler.py)."""
+
+    async def sync(self, chat_id: int) -> None: ...
+
+    def unschedule(self, chat_id: int) -> None: ...
+
+
+@dataclass
+class Services:
+    db: Database
+    clock: Clock
+    digest_jobs: DigestJobs
+    digest_stale_days: int
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.clock.tz
+
+
+def of(context: CallbackContext | Application) -> Services:
+    return context.bot_data[KEY]
