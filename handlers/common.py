@@ -119,6 +119,8 @@ async def write(
 
 
 async def answer_error(update: Update, exc: InputError) -> None:
+    """The answer to bad input; the update's log line says `invalid`."""
+    updatelog.note(updatelog.INVALID)
     await send(update, replies.error(exc))
 
 

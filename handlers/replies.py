@@ -8,10 +8,12 @@ from collections.abc import Sequence
 from datetime import date
 from html import escape
 
+from babel.dates import format_datetime
 from babel.numbers import format_decimal
 
 from bot.telegram_limits import MAX_MESSAGE_CHARS, join_within_limit, shorten, tg_len
-from handlers import updatelog
+from models.corrections import FIELD_LABELS, changes
+from models.db import as_utc
 from models.errors import InputError
 from models.indicators import Figure, Period
 from models.products import KIND_SHORT, official_name
@@ -46,8 +48,7 @@ def warning(exc: InputError) -> str:
 
 
 def error(exc: InputError) -> str:
-    """The answer to bad input (the update's log line says `invalid`)."""
-    updatelog.note(updatelog.INVALID)
+    """The answer to bad input, with a correct example."""
     text = warning(exc)
     if exc.example:
         text += f"\nContoh: <code>{escape(exc.example)}</code>"
@@ -194,8 +195,6 @@ def _audit_value(value) -> str:
 
 
 def audit_changes(entry) -> str:
-    from models.corrections import FIELD_LABELS, changes
-
     parts = [
         f"{escape(FIELD_LABELS.get(name, name))}: {_audit_value(old)} → {_audit_value(new)}"
         for name, old, new in changes(entry)
@@ -204,10 +203,6 @@ def audit_changes(entry) -> str:
 
 
 def audit_line(entry, names: dict[int, str], tz) -> str:
-    from babel.dates import format_datetime
-
-    from models.db import as_utc
-
     when = format_datetime(as_utc(entry.at).astimezone(tz), format="d MMM y HH.mm", locale="id")
     who = escape(names.get(entry.actor_id, str(entry.actor_id)))
     line = f"• {when} — {who}: {escape(ACTION_LABEL.get(entry.action, entry.action))}"
