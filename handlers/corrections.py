@@ -15,7 +15,7 @@ from handlers.dialog import Form, SaveContext, Step, StepInput, as_date
 from models import corrections, members, validation
 from models.errors import InputError
 from models.permissions import Action
-from models.tables import Member, Product
+from models.tables import Case, Member, Product
 
 
 async def _start(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> dict:
@@ -114,6 +114,7 @@ UBAH = dialog.register(
         summary=_summary,
         save=_save,
         start_values=_start,
+        record=lambda values: (Product if values["entity"] == "product" else Case, values["id"]),
     )
 )
 

@@ -175,6 +175,7 @@ TETAPKAN = dialog.register(
         ),
         summary=_enact_summary,
         save=_enact,
+        record=dialog.picked(products.Product, "product"),
         parse_args=_parse_tetapkan,
     )
 )
@@ -259,6 +260,7 @@ PUBLIKASI = dialog.register(
         ),
         summary=_publish_summary,
         save=_publish,
+        record=dialog.picked(products.Product, "product"),
         parse_args=_parse_publikasi,
     )
 )
