@@ -125,7 +125,7 @@ async def put(
         member = Member(user_id=user_id, name=name, role=role, subsection=subsection, created_at=now, updated_at=now)
         session.add(member)
     else:
-        if member.role == Role.admin and role != Role.admin and await _admin_count(session) <= 1:
+        if member.role == Role.admin and role != Role.admin and await admin_count(session) <= 1:
             raise InputError("Admin terakhir tidak dapat diubah perannya.", EXAMPLE_ADD)
         member.role, member.subsection, member.updated_at = role, subsection, now
         if name:
@@ -152,7 +152,7 @@ async def remove(
     member = await session.get(Member, user_id)
     if member is None:
         raise InputError(f"Tidak ada anggota dengan user id {user_id}.", "/anggota hapus 123456789")
-    if member.role == Role.admin and await _admin_count(session) <= 1:
+    if member.role == Role.admin and await admin_count(session) <= 1:
         raise InputError("Admin terakhir tidak dapat dihapus.", "/anggota hapus 123456789")
     before = audit.snapshot(member)
     await session.delete(member)
@@ -191,6 +191,8 @@ async def all_members(session: AsyncSession) -> list[Member]:
     return list(result.all())
 
 
-async def _admin_count(session: AsyncSession) -> int:
+async def admin_count(session: AsyncSession) -> int:
+    """Admins left: every change that could remove one checks it, since without an admin nobody can
+    manage members until a restart seeds ADMIN_IDS again."""
     result = await session.exec(select(func.count()).select_from(Member).where(Member.role == Role.admin))
     return int(result.one())
