@@ -58,6 +58,7 @@ BUTTON_LABEL_CHARS = 48
 SEEN_UPDATES = 10
 IDLE_MESSAGE = "Dialog berakhir karena tidak ada aktivitas selama 10 menit. Silakan mulai lagi."
 STALE_BUTTON = "Tombol ini sudah tidak berlaku. Silakan mulai lagi dengan perintahnya."
+DIALOG_LOST = "Dialog Anda sudah berakhir. Silakan mulai lagi dengan perintahnya."
 RECORD_GONE = (
     "Catatan #{id} yang sedang Anda proses sudah tidak ada (mungkin baru saja diurungkan). "
     "Dialog dihentikan; tidak ada yang disimpan. Silakan mulai lagi."
@@ -404,8 +405,9 @@ async def _accept(update: Update, context: ContextTypes.DEFAULT_TYPE, raw: str, 
 async def _still_valid(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[dict | None, Member | None]:
     """The draft and member, or (None, None) after telling the user why the dialogue ended."""
     draft = _draft(update, context)
-    if draft is None or draft.get("form") not in FORMS:
+    if draft is None or draft.get("form") not in FORMS:  # e.g. state and draft written apart before a crash
         _clear(update, context)
+        await send(update, DIALOG_LOST)
         return None, None
     if _expired(context, draft):
         _clear(update, context)

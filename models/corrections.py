@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import audit, cases, members, paging, products, validation
 from models.errors import InputError
 from models.permissions import Action, allowed
-from models.tables import AuditEntry, Case, Member, Product, Role
+from models.tables import AuditEntry, Case, Member, Product
 
 UNDO_WINDOW = timedelta(hours=24)
 EXAMPLE_EDIT = "/ubah produk 12"
@@ -245,7 +245,7 @@ async def undo_last(
         col(AuditEntry.action).in_(UNDOABLE),
         AuditEntry.at >= now - UNDO_WINDOW,
     )
-    if member.role != Role.admin:
+    if not allowed(member, Action.undo_others):
         query = query.where(AuditEntry.actor_id == member.user_id)
     entry = (await session.exec(query.order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc()))).first()
     if entry is None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -193,6 +192,8 @@ async def all_members(session: AsyncSession) -> list[Member]:
 
 async def admin_count(session: AsyncSession) -> int:
     """Admins left: every change that could remove one checks it, since without an admin nobody can
-    manage members until a restart seeds ADMIN_IDS again."""
-    result = await session.exec(select(func.count()).select_from(Member).where(Member.role == Role.admin))
-    return int(result.one())
+    manage members until a restart seeds ADMIN_IDS again. The admin rows are locked (PostgreSQL; SQLite
+    serialises writers anyway) so that two admins demoting each other at the same moment cannot both
+    see the other one still standing."""
+    result = await session.exec(select(Member.user_id).where(Member.role == Role.admin).with_for_update())
+    return len(result.all())

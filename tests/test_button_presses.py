@@ -9,7 +9,7 @@ import logging
 from sqlmodel import select
 
 from bot.persistence import DatabasePersistence
-from handlers.dialog import RECORD_GONE, STALE_BUTTON
+from handlers.dialog import DIALOG_LOST, DRAFTS, RECORD_GONE, STALE_BUTTON
 from models.tables import PersistenceEntry, Product
 from tests.conftest import ADMIN, running_harness
 from tests.helpers import all_rows, state
@@ -160,6 +160,15 @@ async def test_two_dialogues_of_one_user_survive_a_restart(db_url, clock):
     async with running_harness(db_url, clock, first_update_id=1000) as two:
         assert "Tanggal usulan" in await two.say("Judul Pribadi")
         assert "Tanggal usulan" in await two.say("Judul Grup", chat=GROUP, chat_type="supergroup")
+
+
+async def test_a_dialogue_whose_draft_was_lost_says_so_instead_of_staying_silent(harness):
+    await harness.say("/usul")
+    await harness.press("Perwali")
+    harness.app.user_data[ADMIN].pop(DRAFTS)  # state and draft are stored apart; a crash can keep one
+    assert await harness.say("Tata Cara Arsip") == DIALOG_LOST
+    assert "Silakan gunakan perintah" in await harness.say("Tata Cara Arsip")
+    assert await products(harness) == []
 
 
 # --- defect 11: a dialogue whose record disappeared ends with a clear message -------------------------

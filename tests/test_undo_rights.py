@@ -3,6 +3,8 @@ without an admin (issue 9, defect 1)."""
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlmodel import delete
 
 from models.corrections import UNDO_LAST_ADMIN, UNDO_NOT_ALLOWED
@@ -77,3 +79,12 @@ async def test_an_undo_that_would_leave_no_admin_is_refused(harness):
     assert UNDO_LAST_ADMIN in reply
     assert await state(harness) == before
     assert (await member(harness, BUDI)).role == Role.admin
+
+
+async def test_two_admins_demoting_each_other_at_once_leave_one_admin(harness):
+    await add_member(harness, BUDI, "admin", name="Budi")
+    one = harness.message_update(f"/anggota tambah {BUDI} staf bankum", user=ADMIN)
+    two = harness.message_update(f"/anggota tambah {ADMIN} staf bankum", user=BUDI)
+    await asyncio.gather(harness.app.process_update(one), harness.app.process_update(two))
+    roles = [(await member(harness, user)).role for user in (ADMIN, BUDI)]
+    assert roles.count(Role.admin) == 1, roles
