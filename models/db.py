@@ -12,20 +12,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - driver hook
-    # Python's sqlite3 driver opens a transaction only at the first write, so a check read before it
-    # (is this the last admin? is this number free?) is not part of the transaction and two updates can
-    # both pass it. With the driver's own handling off, every session begins a real transaction
-    # (`_sqlite_begin`): a write based on a read another writer has since changed fails instead.
-    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
-
-
-def _sqlite_begin(connection) -> None:  # pragma: no cover - driver hook
-    connection.exec_driver_sql("BEGIN")
 
 
 class Database:
@@ -34,7 +25,6 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, echo=echo, pool_pre_ping=not self.is_sqlite)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-            event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
 
     @property
