@@ -435,7 +435,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
     if _repeated(context, update):
         return None
     draft, member = await _still_valid(update, context)
-    if draft is None:
+    if draft is None or member is None:
         return END
     form = FORMS[draft["form"]]
     text = (update.effective_message.text or "").strip()
@@ -463,6 +463,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
     query = update.callback_query
+    if query is None:
+        return None
     if _repeated(context, update):
         return None  # answered the first time
     data = query.data or ""
@@ -471,7 +473,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> objec
         await answer_button(query, STALE_BUTTON, alert=True)
         return None  # the conversation state stays as it is
     draft, member = await _still_valid(update, context)
-    if draft is None:
+    if draft is None or member is None:
         await answer_button(query)
         return END
     _, _, op, arg = data.split("|", 3)
@@ -555,7 +557,8 @@ async def timed_out(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A button from a dialogue that has ended (finished, cancelled, timed out, or before a restart)."""
-    await answer_button(update.callback_query, STALE_BUTTON, alert=True)
+    if update.callback_query is not None:
+        await answer_button(update.callback_query, STALE_BUTTON, alert=True)
 
 
 def conversation() -> ConversationHandler:
