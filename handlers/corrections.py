@@ -35,8 +35,12 @@ def _field(values: dict) -> corrections.Field:
 
 
 async def _field_choices(inp: StepInput):
+    """The fields the member may change now; none left (their role changed meanwhile) ends the dialogue."""
     record = await corrections.load(inp.session, inp.values["entity"], inp.values["id"], corrections.EXAMPLE_EDIT)
-    return [(f.label, f.name) for f in corrections.editable_fields(record, inp.member)]
+    fields = corrections.editable_fields(record, inp.member)
+    if not fields:
+        raise InputError(f"Tidak ada data pada catatan #{record.id} yang dapat Anda ubah.", corrections.EXAMPLE_EDIT)
+    return [(f.label, f.name) for f in fields]
 
 
 async def _check_field(inp: StepInput, raw: str) -> str:

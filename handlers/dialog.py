@@ -282,6 +282,24 @@ def _skip_inapplicable(form: Form, draft: dict[str, Any]) -> None:
 async def ask(
     update: Update, context: ContextTypes.DEFAULT_TYPE, error: InputError | None = None, *, member: Member | None = None
 ) -> object:
+    """Show the current step. A step that cannot even be shown (its choices or summary read a record
+    that is no longer what the dialogue started from) ends the dialogue with the reason: asking again
+    would fail the same way at every update until /batal."""
+    try:
+        return await _ask(update, context, error, member=member)
+    except InputError as exc:
+        return await _end(update, context, exc)
+
+
+async def _end(update: Update, context: ContextTypes.DEFAULT_TYPE, exc: InputError) -> object:
+    _clear(update, context)
+    await answer_error(update, exc)
+    return END
+
+
+async def _ask(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, error: InputError | None = None, *, member: Member | None = None
+) -> object:
     draft = _draft(update, context)
     form = FORMS[draft["form"]]
     index = draft["step"]
@@ -339,7 +357,7 @@ async def ask(
                 return END
             if not items and page > 0:  # the list shrank meanwhile
                 draft["page"] = 0
-                return await ask(update, context, error, member=member)
+                return await _ask(update, context, error, member=member)
             rows = [
                 [
                     InlineKeyboardButton(
@@ -444,12 +462,12 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
         return await ask(update, context, done, member=member)
     step = form.steps[draft["step"]]
     if step.kind == "choice" and not draft.get("typing"):
-        async with services.of(context).db.session() as session:
-            choices = (
-                step.choices
-                if not callable(step.choices)
-                else await step.choices(StepInput(session, draft["values"], services.of(context).clock.today(), member))
-            )
+        try:
+            async with services.of(context).db.session() as session:
+                inp = StepInput(session, draft["values"], services.of(context).clock.today(), member)
+                choices = step.choices if not callable(step.choices) else await step.choices(inp)
+        except InputError as exc:
+            return await _end(update, context, exc)
         match = next((value for label, value in choices if label.lower() == text.lower()), None)
         if match is not None:
             return await _accept(update, context, match, member)

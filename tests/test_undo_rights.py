@@ -97,3 +97,16 @@ async def test_two_admins_demoting_each_other_at_once_leave_one_admin(harness):
     await asyncio.gather(harness.app.process_update(one), harness.app.process_update(two))
     roles = [await role_of(harness, user) for user in (ADMIN, BUDI)]
     assert roles.count(Role.admin) == 1, roles
+
+
+async def test_an_edit_dialogue_of_a_member_who_lost_the_rights_ends_with_the_reason(harness):
+    """The same class in dialogues: the fields offered by the old role are not kept on offer."""
+    await add_member(harness, STAF, "staf", "perundangan", "Ani")
+    assert "dicatat" in await harness.say("/usul perwali 2026-03-01 Tata Cara Arsip", user=STAF)
+    await harness.say("/ubah produk 1", user=STAF)
+    await add_member(harness, STAF, "staf", "bankum")
+    before = await state(harness)
+    reply = await harness.say("Judul", user=STAF)
+    assert "Tidak ada data pada catatan #1 yang dapat Anda ubah" in reply and "Contoh" in reply
+    assert "Silakan gunakan perintah" in await harness.say("Judul", user=STAF)  # the dialogue ended
+    assert await state(harness) == before
