@@ -9,7 +9,7 @@ import logging
 from sqlmodel import select
 
 from bot.persistence import DatabasePersistence
-from handlers.dialog import DIALOG_LOST, DRAFTS, RECORD_GONE, STALE_BUTTON
+from handlers.dialog import DIALOG_LOST, DRAFTS, LEGACY_DRAFT, RECORD_GONE, STALE_BUTTON
 from models.tables import PersistenceEntry, Product
 from tests.conftest import ADMIN, running_harness
 from tests.helpers import all_rows, state
@@ -169,6 +169,15 @@ async def test_a_dialogue_whose_draft_was_lost_says_so_instead_of_staying_silent
     assert await harness.say("Tata Cara Arsip") == DIALOG_LOST
     assert "Silakan gunakan perintah" in await harness.say("Tata Cara Arsip")
     assert await products(harness) == []
+
+
+async def test_a_draft_stored_per_user_before_the_upgrade_goes_on(harness):
+    await harness.say("/usul")
+    await harness.press("Perwali")
+    data = harness.app.user_data[ADMIN]
+    data[LEGACY_DRAFT] = data.pop(DRAFTS)[str(ADMIN)]  # as the previous version stored it
+    assert "Tanggal usulan" in await harness.say("Tata Cara Arsip")
+    assert LEGACY_DRAFT not in data and str(ADMIN) in data[DRAFTS]
 
 
 # --- defect 11: a dialogue whose record disappeared ends with a clear message -------------------------
