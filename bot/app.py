@@ -23,6 +23,7 @@ from bot.persistence import DatabasePersistence
 from bot.settings import Settings
 from handlers import cases, corrections, dialog, digest, help, members, menus, products, reports, updatelog
 from handlers import services as handler_services
+from handlers.common import answer_button
 from models import ledger
 from models import members as member_records
 from models.clock import Clock
@@ -164,11 +165,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
     if not isinstance(update, Update):
         return
-    try:
-        if update.callback_query is not None:  # no spinning clock on the button
-            await update.callback_query.answer()
-    except TelegramError:
-        pass  # already answered before the failure
+    if update.callback_query is not None:  # no spinning clock on the button (if not answered before the failure)
+        await answer_button(update.callback_query)
     if update.effective_chat is not None:
         try:
             await update.effective_chat.send_message(SORRY, parse_mode=ParseMode.HTML)

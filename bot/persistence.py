@@ -28,18 +28,28 @@ class DatabasePersistence(BasePersistence):
         )
         self.db = db
 
-    # conversations: key "<name>" -> {"[chat, user]": state}
+    # conversations: one row per dialogue, key "<name>|[chat, user]" -> {"state": state}. A row per key
+    # (not one row per conversation handler) so that writes of two dialogues flushed together, which
+    # python-telegram-bot runs concurrently, never overwrite each other.
     async def get_conversations(self, name: str) -> dict:
-        stored = (await stored_state.load(self.db, CONVERSATION)).get(name) or {}
-        return {tuple(json.loads(k)): v for k, v in stored.items()}
+        stored = await stored_state.load(self.db, CONVERSATION)
+        prefix = f"{name}|"
+        found: dict[tuple, object] = {}
+        legacy = stored.get(name)
+        if legacy:  # the whole conversation in one row, as stored before: moved to a row per key
+            for raw, value in legacy.items():
+                await stored_state.put(self.db, CONVERSATION, prefix + raw, {"state": value})
+                found[tuple(json.loads(raw))] = value
+        if name in stored:
+            await stored_state.put(self.db, CONVERSATION, name, None)
+        for key, value in stored.items():
+            if key.startswith(prefix) and isinstance(value, dict):
+                found[tuple(json.loads(key[len(prefix) :]))] = value.get("state")
+        return found
 
     async def update_conversation(self, name: str, key: tuple, new_state: object | None) -> None:
-        current = await self.get_conversations(name)
-        if new_state is None:
-            current.pop(key, None)
-        else:
-            current[key] = new_state
-        await stored_state.put(self.db, CONVERSATION, name, {json.dumps(list(k)): v for k, v in current.items()})
+        value = None if new_state is None else {"state": new_state}
+        await stored_state.put(self.db, CONVERSATION, f"{name}|{json.dumps(list(key))}", value)
 
     async def get_user_data(self) -> dict[int, dict[Any, Any]]:
         data: dict[int, dict[Any, Any]] = defaultdict(dict)

@@ -191,6 +191,7 @@ SELESAI = dialog.register(
         ),
         summary=_resolve_summary,
         save=_resolve,
+        record=dialog.picked(Case, "case"),
         parse_args=_parse_selesai,
     )
 )

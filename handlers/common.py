@@ -8,8 +8,9 @@ from collections.abc import Awaitable, Callable
 from html import escape
 
 from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram import LinkPreviewOptions, Update
+from telegram import CallbackQuery, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from handlers import replies, services, updatelog
@@ -31,6 +32,16 @@ async def send(update: Update, text: str, **kwargs) -> None:
     if chat is None:
         return
     await chat.send_message(text, parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEW, **kwargs)
+
+
+async def answer_button(query: CallbackQuery, text: str | None = None, *, alert: bool = False) -> None:
+    """Stop the button's spinner. Telegram refuses answers to presses older than a few seconds (a stall,
+    a redelivery after a crash), yet the press itself still counts: the work goes on whatever happens
+    here, and a refusal is only noted."""
+    try:
+        await query.answer(text, show_alert=alert)
+    except TelegramError as exc:
+        log.debug("could not answer button press %s: %s", query.id, exc)
 
 
 def refusal(user_id: int, member: Member | None) -> str:

@@ -14,7 +14,7 @@ from models import corrections, members, validation
 from models.dates import parse_date
 from models.errors import InputError
 from models.permissions import Action
-from models.tables import Member, Product
+from models.tables import Case, Member, Product
 
 
 async def _start(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> dict:
@@ -34,8 +34,12 @@ def _field(values: dict) -> corrections.Field:
 
 
 async def _field_choices(inp: StepInput):
+    """The fields the member may change now; none left (their role changed meanwhile) ends the dialogue."""
     record = await corrections.load(inp.session, inp.values["entity"], inp.values["id"], corrections.EXAMPLE_EDIT)
-    return [(f.label, f.name) for f in corrections.editable_fields(record, inp.member)]
+    fields = corrections.editable_fields(record, inp.member)
+    if not fields:
+        raise InputError(f"Tidak ada data pada catatan #{record.id} yang dapat Anda ubah.", corrections.EXAMPLE_EDIT)
+    return [(f.label, f.name) for f in fields]
 
 
 async def _check_field(inp: StepInput, raw: str) -> str:
@@ -113,6 +117,7 @@ UBAH = dialog.register(
         summary=_summary,
         save=_save,
         start_values=_start,
+        record=lambda values: (Product if values["entity"] == "product" else Case, values["id"]),
     )
 )
 

@@ -1,18 +1,20 @@
 """Guided dialogues: a write command sent without arguments asks for its inputs step by step, with buttons.
 
-One ConversationHandler serves every form, so a user is in at most one dialogue at a time. The draft
-(form, step, values so far) lives in user_data, which the bot persists in its database: a dialogue and
-its buttons survive a restart. Each step checks its input with the same domain validation the one-line
-commands use, and asks the same step again on a mistake.
+One ConversationHandler serves every form, so a user is in at most one dialogue per chat at a time. The
+draft (form, step, values so far) lives in user_data under the chat's id, so it has the same key (chat,
+user) as the conversation state: a group dialogue ending never touches the same user's private one. The
+bot persists both in its database: a dialogue and its buttons survive a restart. Each step checks its
+input with the same domain validation the one-line commands use, and asks the same step again on a
+mistake.
 
 Buttons carry `<form>|<step>|<op>|<arg>` (ids only, never titles), so callback_data stays far below
-Telegram's 64 bytes; a button from another form, another step or a finished dialogue is answered with a
-notice and changes nothing.
+Telegram's 64 bytes. The draft keeps the data of the buttons the current step offered, and a press is
+accepted only if its data is one of them: anything else (another form or step, a finished dialogue, data
+nobody offered) is answered like a stale button and changes nothing.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
@@ -20,9 +22,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
+from telegram.error import TelegramError
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -36,7 +39,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.telegram_limits import fits_callback_data, shorten
 from handlers import replies, services
-from handlers.common import already_applied, answer_error, apply, refusal, send
+from handlers.common import already_applied, answer_button, answer_error, apply, refusal, send
 from models import members
 from models.dates import parse_date
 from models.errors import InputError
@@ -47,13 +50,19 @@ log = logging.getLogger(__name__)
 
 ACTIVE = "active"
 END = ConversationHandler.END
-DRAFT = "dialog"
+DRAFTS = "dialogs"  # user_data key: chat id (as text) -> draft
+LEGACY_DRAFT = "dialog"  # one draft per user, before drafts were kept per chat
 IDLE = timedelta(minutes=10)
 PAGE_SIZE = 8
 BUTTON_LABEL_CHARS = 48
 SEEN_UPDATES = 10
 IDLE_MESSAGE = "Dialog berakhir karena tidak ada aktivitas selama 10 menit. Silakan mulai lagi."
 STALE_BUTTON = "Tombol ini sudah tidak berlaku. Silakan mulai lagi dengan perintahnya."
+DIALOG_LOST = "Dialog Anda sudah berakhir. Silakan mulai lagi dengan perintahnya."
+RECORD_GONE = (
+    "Catatan #{id} yang sedang Anda proses sudah tidak ada (mungkin baru saja diurungkan). "
+    "Dialog dihentikan; tidak ada yang disimpan. Silakan mulai lagi."
+)
 
 
 @dataclass
@@ -106,6 +115,9 @@ class Form:
     confirm_first: Callable[[StepInput], Awaitable[bool]] | None = None
     start_values: Callable[[Update, ContextTypes.DEFAULT_TYPE, Member], Awaitable[dict[str, Any]]] | None = None
     available: Callable[[Member], bool] = field(default=lambda member: True)
+    # The stored record the dialogue works on, once known: (table, id). Checked on every update, so a
+    # record that disappeared meanwhile (an undo) ends the dialogue instead of failing at each step.
+    record: Callable[[dict[str, Any]], tuple[type[SQLModel], int] | None] = field(default=lambda values: None)
 
 
 FORMS: dict[str, Form] = {}
@@ -119,21 +131,43 @@ def register(form: Form) -> Form:
 # --- the draft -----------------------------------------------------------------------------------
 
 
-def _draft(context: ContextTypes.DEFAULT_TYPE) -> dict[str, Any] | None:
-    if context.user_data is None:
+def _chat_key(update: object) -> str | None:
+    chat = update.effective_chat if isinstance(update, Update) else None
+    return None if chat is None else str(chat.id)
+
+
+def _draft(update: object, context: ContextTypes.DEFAULT_TYPE) -> dict[str, Any] | None:
+    """The draft of this user's dialogue in this update's chat."""
+    key = _chat_key(update)
+    data = context.user_data
+    if data is None or key is None:
         return None
-    return context.user_data.get(DRAFT)
+    if LEGACY_DRAFT in data:  # kept before drafts were per chat: it belongs to the dialogue the user goes on with
+        data.setdefault(DRAFTS, {}).setdefault(key, data.pop(LEGACY_DRAFT))
+    return (data.get(DRAFTS) or {}).get(key)
 
 
-def _clear(context: ContextTypes.DEFAULT_TYPE) -> None:
-    if context.user_data is not None:
-        context.user_data.pop(DRAFT, None)
+def _store(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> None:
+    key = _chat_key(update)
+    assert context.user_data is not None and key is not None
+    context.user_data.setdefault(DRAFTS, {})[key] = draft
+
+
+def _clear(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    key = _chat_key(update)
+    if context.user_data is None or key is None:
+        return
+    drafts = context.user_data.get(DRAFTS)
+    if drafts is not None:
+        drafts.pop(key, None)
+        if not drafts:
+            context.user_data.pop(DRAFTS, None)
 
 
 def _repeated(context: ContextTypes.DEFAULT_TYPE, update: Update) -> bool:
     """True for an update this dialogue already took (Telegram redelivers after a crash): without this
     a redelivered answer to step 2 would be read as the answer to step 3."""
-    draft = _draft(context)
+    draft = _draft(update, context)
     if draft is None:
         return False
     seen = draft.setdefault("seen", [])
@@ -158,6 +192,11 @@ async def _member(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> Member | 
         return await members.get(session, user_id)
 
 
+def picked(model: type[SQLModel], key: str) -> Callable[[dict[str, Any]], tuple[type[SQLModel], int] | None]:
+    """`Form.record` for a form whose record is chosen at step `key`."""
+    return lambda values: (model, int(values[key])) if values.get(key) is not None else None
+
+
 def _callback(form: str, step: int, op: str, arg: object = "") -> str:
     data = f"{form}|{step}|{op}|{arg}"
     assert fits_callback_data(data), data
@@ -180,7 +219,7 @@ def entry(form: Form) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable
         if not allowed(member, form.action) or not form.available(member):
             await send(update, refusal(user.id, member))
             return END
-        _clear(context)
+        _clear(update, context)
         if context.args and form.parse_args is not None:
             return await _one_line(update, context, form, member)
         try:
@@ -227,7 +266,7 @@ async def begin(
         "seen": [update.update_id],
     }
     _touch(context, draft)
-    context.user_data[DRAFT] = draft
+    _store(update, context, draft)
     _skip_inapplicable(form, draft)
     return await ask(update, context, error, member=member)
 
@@ -243,7 +282,25 @@ def _skip_inapplicable(form: Form, draft: dict[str, Any]) -> None:
 async def ask(
     update: Update, context: ContextTypes.DEFAULT_TYPE, error: InputError | None = None, *, member: Member | None = None
 ) -> object:
-    draft = _draft(context)
+    """Show the current step. A step that cannot even be shown (its choices or summary read a record
+    that is no longer what the dialogue started from) ends the dialogue with the reason: asking again
+    would fail the same way at every update until /batal."""
+    try:
+        return await _ask(update, context, error, member=member)
+    except InputError as exc:
+        return await _end(update, context, exc)
+
+
+async def _end(update: Update, context: ContextTypes.DEFAULT_TYPE, exc: InputError) -> object:
+    _clear(update, context)
+    await answer_error(update, exc)
+    return END
+
+
+async def _ask(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, error: InputError | None = None, *, member: Member | None = None
+) -> object:
+    draft = _draft(update, context)
     form = FORMS[draft["form"]]
     index = draft["step"]
     member = member or await _member(context, update.effective_user.id)
@@ -256,6 +313,7 @@ async def ask(
         if index >= len(form.steps):
             summary = await form.summary(step_input)
             keyboard = [[InlineKeyboardButton("Simpan", callback_data=_callback(form.name, index, "y")), cancel[0]]]
+            _offer(draft, keyboard)
             await send(
                 update, f"{warn}{head}\n{summary}\n\nSimpan data ini?", reply_markup=InlineKeyboardMarkup(keyboard)
             )
@@ -294,12 +352,12 @@ async def ask(
             page = draft.get("page", 0)
             items, total = await step.listing(session, page * PAGE_SIZE, PAGE_SIZE)
             if total == 0:
-                _clear(context)
+                _clear(update, context)
                 await send(update, f"{warn}{head}\n{replies.escape(step.empty)}")
                 return END
             if not items and page > 0:  # the list shrank meanwhile
                 draft["page"] = 0
-                return await ask(update, context, error, member=member)
+                return await _ask(update, context, error, member=member)
             rows = [
                 [
                     InlineKeyboardButton(
@@ -319,8 +377,14 @@ async def ask(
             if pages > 1:
                 prompt += f" (halaman {page + 1} dari {pages})"
         rows.append(cancel)
+    _offer(draft, rows)
     await send(update, f"{warn}{head}{progress}\n{prompt}", reply_markup=InlineKeyboardMarkup(rows))
     return ACTIVE
+
+
+def _offer(draft: dict[str, Any], rows: list[list[InlineKeyboardButton]]) -> None:
+    """Remember the buttons this step offers: the only presses the next update may make."""
+    draft["offered"] = [b.callback_data for row in rows for b in row if isinstance(b.callback_data, str)]
 
 
 def _position(form: Form, draft: dict[str, Any]) -> str:
@@ -338,7 +402,7 @@ def _grid(buttons: list[InlineKeyboardButton], width: int = 3) -> list[list[Inli
 
 async def _accept(update: Update, context: ContextTypes.DEFAULT_TYPE, raw: str, member: Member) -> object:
     """Check `raw` for the current step; on success move on, on a mistake ask the same step again."""
-    draft = _draft(context)
+    draft = _draft(update, context)
     form = FORMS[draft["form"]]
     step = form.steps[draft["step"]]
     try:
@@ -358,19 +422,29 @@ async def _accept(update: Update, context: ContextTypes.DEFAULT_TYPE, raw: str, 
 
 async def _still_valid(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[dict | None, Member | None]:
     """The draft and member, or (None, None) after telling the user why the dialogue ended."""
-    draft = _draft(context)
-    if draft is None or draft.get("form") not in FORMS:
-        _clear(context)
+    draft = _draft(update, context)
+    if draft is None or draft.get("form") not in FORMS:  # e.g. state and draft written apart before a crash
+        _clear(update, context)
+        await send(update, DIALOG_LOST)
         return None, None
     if _expired(context, draft):
-        _clear(context)
+        _clear(update, context)
         await send(update, IDLE_MESSAGE)
         return None, None
+    form = FORMS[draft["form"]]
     member = await _member(context, update.effective_user.id)
-    if not allowed(member, FORMS[draft["form"]].action):
-        _clear(context)
+    if not allowed(member, form.action) or not form.available(member):
+        _clear(update, context)
         await send(update, refusal(update.effective_user.id, member))
         return None, None
+    record = form.record(draft["values"])
+    if record is not None:
+        async with services.of(context).db.session() as session:
+            gone = await session.get(*record) is None
+        if gone:
+            _clear(update, context)
+            await send(update, RECORD_GONE.format(id=record[1]))
+            return None, None
     _touch(context, draft)
     return draft, member
 
@@ -379,7 +453,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
     if _repeated(context, update):
         return None
     draft, member = await _still_valid(update, context)
-    if draft is None:
+    if draft is None or member is None:
         return END
     form = FORMS[draft["form"]]
     text = (update.effective_message.text or "").strip()
@@ -388,12 +462,12 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
         return await ask(update, context, done, member=member)
     step = form.steps[draft["step"]]
     if step.kind == "choice" and not draft.get("typing"):
-        async with services.of(context).db.session() as session:
-            choices = (
-                step.choices
-                if not callable(step.choices)
-                else await step.choices(StepInput(session, draft["values"], services.of(context).clock.today(), member))
-            )
+        try:
+            async with services.of(context).db.session() as session:
+                inp = StepInput(session, draft["values"], services.of(context).clock.today(), member)
+                choices = step.choices if not callable(step.choices) else await step.choices(inp)
+        except InputError as exc:
+            return await _end(update, context, exc)
         match = next((value for label, value in choices if label.lower() == text.lower()), None)
         if match is not None:
             return await _accept(update, context, match, member)
@@ -407,42 +481,34 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
     query = update.callback_query
+    if query is None:
+        return None
     if _repeated(context, update):
         return None  # answered the first time
-    parts = (query.data or "").split("|")
-    draft = _draft(context)
-    if (
-        len(parts) != 4
-        or draft is None
-        or parts[0] != draft.get("form")
-        or not parts[1].isdigit()
-        or int(parts[1]) != draft.get("step")
-    ):
-        await query.answer(STALE_BUTTON, show_alert=True)
+    data = query.data or ""
+    draft = _draft(update, context)
+    if draft is None or data not in draft.get("offered", ()):
+        await answer_button(query, STALE_BUTTON, alert=True)
         return None  # the conversation state stays as it is
     draft, member = await _still_valid(update, context)
-    if draft is None:
-        await query.answer()
+    if draft is None or member is None:
+        await answer_button(query)
         return END
-    _, _, op, arg = parts
+    _, _, op, arg = data.split("|", 3)
     form = FORMS[draft["form"]]
     if op == "n":
-        await query.answer("Dibatalkan")
+        await answer_button(query, "Dibatalkan")
         await _drop_keyboard(query)
-        _clear(context)
+        _clear(update, context)
         await send(update, "Dialog dibatalkan; tidak ada yang disimpan.")
         return END
+    await answer_button(query)
+    await _drop_keyboard(query)
     if op == "g":
-        await query.answer()
         draft["page"] = max(int(arg), 0)
-        await _drop_keyboard(query)
         return await ask(update, context, member=member)
     if op == "y":
-        await query.answer()
-        await _drop_keyboard(query)
         return await _save(update, context, form, member, draft["values"])
-    await query.answer()
-    await _drop_keyboard(query)
     if op == "o":
         draft["typing"] = True
         return await ask(update, context, member=member)
@@ -456,9 +522,12 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> objec
 
 
 async def _drop_keyboard(query: CallbackQuery) -> None:
-    """Old buttons disappear once used, so they cannot be pressed twice."""
-    with contextlib.suppress(BadRequest):
+    """Old buttons disappear once used, so they cannot be pressed twice. Telegram may refuse the edit (an
+    old message, a network hiccup); the press still counts, so that is only noted."""
+    try:
         await query.edit_message_reply_markup(reply_markup=None)
+    except TelegramError as exc:
+        log.debug("could not remove the buttons of a pressed message: %s", exc)
 
 
 async def _save(
@@ -474,22 +543,22 @@ async def _save(
     try:
         await apply(update, context, work)
     except InputError as exc:
-        draft = _draft(context)
+        draft = _draft(update, context)
         again = [i for i, s in enumerate(form.steps) if s.key == exc.field and s.applies(values)]
         if draft is not None and again:
             draft["step"] = again[0]
             draft["page"] = 0
             draft["typing"] = False
             return await ask(update, context, exc, member=member)
-        _clear(context)
+        _clear(update, context)
         await answer_error(update, exc)
         return END
-    _clear(context)
+    _clear(update, context)
     return END
 
 
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
-    _clear(context)
+    _clear(update, context)
     await send(update, "Dialog dibatalkan; tidak ada yang disimpan.")
     return END
 
@@ -499,14 +568,15 @@ async def nothing_to_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 
 
 async def timed_out(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    _clear(context)
+    _clear(update, context)
     if isinstance(update, Update):
         await send(update, IDLE_MESSAGE)
 
 
 async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A button from a dialogue that has ended (finished, cancelled, timed out, or before a restart)."""
-    await update.callback_query.answer(STALE_BUTTON, show_alert=True)
+    if update.callback_query is not None:
+        await answer_button(update.callback_query, STALE_BUTTON, alert=True)
 
 
 def conversation() -> ConversationHandler:

@@ -174,6 +174,7 @@ TETAPKAN = dialog.register(
         ),
         summary=_enact_summary,
         save=_enact,
+        record=dialog.picked(products.Product, "product"),
         parse_args=_parse_tetapkan,
     )
 )
@@ -258,6 +259,7 @@ PUBLIKASI = dialog.register(
         ),
         summary=_publish_summary,
         save=_publish,
+        record=dialog.picked(products.Product, "product"),
         parse_args=_parse_publikasi,
     )
 )

@@ -10,10 +10,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import audit, cases, paging, products, validation
+from models import audit, cases, members, paging, products, validation
 from models.errors import InputError
 from models.permissions import Action, allowed
-from models.tables import AuditEntry, Case, Member, Product, Role
+from models.tables import AuditEntry, Case, Member, Product
 
 UNDO_WINDOW = timedelta(hours=24)
 EXAMPLE_EDIT = "/ubah produk 12"
@@ -200,17 +200,52 @@ UNDOABLE = (
 )
 
 
+# What undoing an entry does, as the forward action that makes the same change: deleting a proposal is
+# proposing's business, restoring an earlier number is enacting's, and so on.
+UNDO_ACTIONS = {
+    "product.propose": Action.propose,
+    "product.enact": Action.enact,
+    "product.publish": Action.publish,
+    "case.open": Action.open_case,
+    "case.resolve": Action.resolve_case,
+    "member.put": Action.manage_members,
+    "member.remove": Action.manage_members,
+}
+FIELD_ACTIONS = {
+    "product": {f.name: f.action for f in PRODUCT_FIELDS},
+    "case": {f.name: f.action for f in CASE_FIELDS},
+}
+UNDO_NOT_ALLOWED = (
+    "Catatan terakhir Anda tidak dapat diurungkan: peran atau subbag Anda sekarang tidak berwenang "
+    "melakukan perubahan itu. Mintalah admin atau anggota subbag yang berwenang."
+)
+UNDO_LAST_ADMIN = "Tidak dapat diurungkan: bot harus tetap memiliki setidaknya satu admin."
+
+
+def undo_actions(entry: AuditEntry) -> set[Action]:
+    """The actions whose permission undoing `entry` needs. An edit needs the action of each field it
+    changed; anything not known needs admin rights."""
+    if entry.action.endswith(".edit"):
+        fields = FIELD_ACTIONS.get(entry.entity, {})
+        changed = {name for name, _, _ in changes(entry)}
+        return {fields.get(name, Action.manage_members) for name in changed} or {Action.manage_members}
+    return {UNDO_ACTIONS.get(entry.action, Action.manage_members)}
+
+
 async def undo_last(
     session: AsyncSession, *, member: Member, now: datetime, update_id: int | None = None
 ) -> AuditEntry:
     """Undo the member's own latest write of the last 24 hours (an admin: anyone's), restoring the exact
-    earlier row. Refused when the record changed again afterwards, so no later work is silently lost."""
+    earlier row. Having made the write is not enough: the member must be allowed, now, to make the change
+    the undo makes (someone demoted or moved to another subsection since cannot take back the old
+    role's work), and the bot never ends up without an admin. Refused when the record changed again
+    afterwards, so no later work is silently lost."""
     query = select(AuditEntry).where(
         col(AuditEntry.undone_at).is_(None),
         col(AuditEntry.action).in_(UNDOABLE),
         AuditEntry.at >= now - UNDO_WINDOW,
     )
-    if member.role != Role.admin:
+    if not allowed(member, Action.undo_others):
         query = query.where(AuditEntry.actor_id == member.user_id)
     entry = (await session.exec(query.order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc()))).first()
     if entry is None:
@@ -227,6 +262,8 @@ async def undo_last(
     ).first()
     if later is not None:
         raise InputError("Catatan itu sudah diubah lagi sesudahnya, sehingga tidak dapat diurungkan.", "/riwayat")
+    if not all(allowed(member, action) for action in undo_actions(entry)):
+        raise InputError(UNDO_NOT_ALLOWED, "/riwayat")
     model = TABLES[entry.entity]
     key = int(entry.entity_id)
     current = await session.get(model, key)
@@ -246,6 +283,8 @@ async def undo_last(
         raise InputError(
             "Keadaan sebelumnya tidak dapat dipulihkan karena nilainya kini dipakai catatan lain.", "/riwayat"
         ) from exc
+    if entry.entity == "member" and await members.admin_count(session) == 0:
+        raise InputError(UNDO_LAST_ADMIN, "/anggota")  # the session rolls back: nothing changes
     entry.undone_at = now
     await audit.record(
         session,

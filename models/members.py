@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -125,12 +124,12 @@ async def put(
         member = Member(user_id=user_id, name=name, role=role, subsection=subsection, created_at=now, updated_at=now)
         session.add(member)
     else:
-        if member.role == Role.admin and role != Role.admin and await _admin_count(session) <= 1:
-            raise InputError("Admin terakhir tidak dapat diubah perannya.", EXAMPLE_ADD)
         member.role, member.subsection, member.updated_at = role, subsection, now
         if name:
             member.name = name
     await session.flush()
+    if await admin_count(session) == 0:
+        raise InputError("Admin terakhir tidak dapat diubah perannya.", EXAMPLE_ADD)  # rolled back
     await audit.record(
         session,
         at=now,
@@ -152,10 +151,11 @@ async def remove(
     member = await session.get(Member, user_id)
     if member is None:
         raise InputError(f"Tidak ada anggota dengan user id {user_id}.", "/anggota hapus 123456789")
-    if member.role == Role.admin and await _admin_count(session) <= 1:
-        raise InputError("Admin terakhir tidak dapat dihapus.", "/anggota hapus 123456789")
     before = audit.snapshot(member)
     await session.delete(member)
+    await session.flush()
+    if await admin_count(session) == 0:
+        raise InputError("Admin terakhir tidak dapat dihapus.", "/anggota hapus 123456789")  # rolled back
     await audit.record(
         session,
         at=now,
@@ -191,6 +191,11 @@ async def all_members(session: AsyncSession) -> list[Member]:
     return list(result.all())
 
 
-async def _admin_count(session: AsyncSession) -> int:
-    result = await session.exec(select(func.count()).select_from(Member).where(Member.role == Role.admin))
-    return int(result.one())
+async def admin_count(session: AsyncSession) -> int:
+    """Admins left, counted after the change and before its commit: without an admin nobody can manage
+    members until a restart seeds ADMIN_IDS again. Counting after the write is what makes it hold when
+    two admins demote each other at the same moment: SQLite's driver begins the transaction at the
+    first write, so the count sees every change committed before; on PostgreSQL the admin rows are
+    locked, so the second count waits for the first transaction (or one of the two fails)."""
+    result = await session.exec(select(Member.user_id).where(Member.role == Role.admin).with_for_update())
+    return len(result.all())

@@ -22,6 +22,7 @@ class Action(StrEnum):
     manage_members = "manage_members"
     subscribe = "subscribe"  # weekly digest for a group: admin or any kasubbag
     correct = "correct"  # /ubah and /urungkan: anyone who logs; the fields and records are checked further
+    undo_others = "undo_others"  # /urungkan of someone else's write: admins only
 
 
 WRITES_OF_SUBSECTION: dict[Action, Subsection] = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from models.db import Database
@@ -17,7 +18,19 @@ async def load(db: Database, kind: str) -> dict[str, Any]:
 
 
 async def put(db: Database, kind: str, key: str, value: Any) -> None:
-    """Store `value` under (kind, key); None removes the row."""
+    """Store `value` under (kind, key); None removes the row. Only that row is touched, so writes of
+    different keys never overwrite each other; of two concurrent first writes of one key, the one that
+    loses the insert writes again as an update."""
+    for attempt in range(2):
+        try:
+            await _put(db, kind, key, value)
+            return
+        except IntegrityError:
+            if attempt:
+                raise
+
+
+async def _put(db: Database, kind: str, key: str, value: Any) -> None:
     async with db.session() as session:
         row = await session.get(PersistenceEntry, (kind, key))
         if value is None:

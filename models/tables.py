@@ -30,6 +30,12 @@ class Subsection(StrEnum):
     bankum = "bankum"
 
 
+# Ids are never handed out twice, even after the newest row was deleted (an undone proposal): a reused id
+# would make `/riwayat produk N` mix two records and an open dialogue act on the wrong one. PostgreSQL's
+# sequences already behave so; SQLite needs AUTOINCREMENT (migration 0003).
+NEVER_REUSED: dict[str, Any] = {"sqlite_autoincrement": True}
+
+
 def _utc() -> Any:
     return Field(sa_type=DateTime(timezone=True))
 
@@ -50,6 +56,7 @@ class Product(SQLModel, table=True):
         UniqueConstraint("kind", "number_year", "number", name="uq_product_number"),
         Index("ix_product_kind_proposed", "kind", "proposed_on"),
         Index("ix_product_kind_enacted", "kind", "enacted_on"),
+        NEVER_REUSED,
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -71,6 +78,7 @@ class Case(SQLModel, table=True):
     """A legal case (perkara) of the city government, from handling to resolution."""
 
     __tablename__ = "legal_case"
+    __table_args__ = (NEVER_REUSED,)
 
     id: int | None = Field(default=None, primary_key=True)
     register_number: str = Field(max_length=100)
@@ -92,6 +100,7 @@ class AuditEntry(SQLModel, table=True):
     __table_args__ = (
         Index("ix_audit_entity", "entity", "entity_id"),
         Index("ix_audit_actor_at", "actor_id", "at"),
+        NEVER_REUSED,
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -135,7 +144,7 @@ class DigestDelivery(SQLModel, table=True):
     """One row per group and scheduled slot: claimed before sending, so a slot is sent once."""
 
     __tablename__ = "digest_delivery"
-    __table_args__ = (UniqueConstraint("chat_id", "slot", name="uq_delivery_slot"),)
+    __table_args__ = (UniqueConstraint("chat_id", "slot", name="uq_delivery_slot"), NEVER_REUSED)
 
     id: int | None = Field(default=None, primary_key=True)
     chat_id: int = Field(sa_type=BigInteger, index=True)

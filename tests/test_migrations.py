@@ -203,3 +203,33 @@ def test_db_upgrade_command_creates_the_schema(empty_db_url, tmp_path):
         [sys.executable, "-m", "bot", "db", "current"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert again.stdout.strip() == head
+
+
+def test_upgrade_makes_ids_never_come_back_even_those_only_the_audit_trail_remembers(empty_db_url):
+    """Issue 9, defect 11: before 0003, SQLite handed the id of a deleted newest row to the next row."""
+    upgrade(empty_db_url, "0002")
+    engine = create_engine(sync_url(empty_db_url))
+    try:
+        metadata = MetaData()
+        metadata.reflect(engine)
+        product, case, log = (metadata.tables[t] for t in ("product", "legal_case", "audit_log"))
+        with engine.begin() as conn:
+            conn.execute(insert(product), FIRST_SCHEMA_DATA["product"][:2])
+            conn.execute(insert(case), FIRST_SCHEMA_DATA["legal_case"][:1])
+            # Product #3 and case #2 were proposed and undone: their rows are gone, their history is not.
+            for n, (entity, entity_id) in enumerate([("product", "3"), ("product", "3"), ("case", "2")], start=1):
+                conn.execute(
+                    insert(log),
+                    {"id": n, "at": T0, "actor_id": 1001, "action": "undo", "entity": entity, "entity_id": entity_id},
+                )
+        upgrade(empty_db_url)
+        with engine.begin() as conn:
+            new_product = {k: v for k, v in FIRST_SCHEMA_DATA["product"][2].items() if k != "id"}
+            new_case = {k: v for k, v in FIRST_SCHEMA_DATA["legal_case"][1].items() if k != "id"}
+            assert conn.execute(insert(product).values(new_product).returning(product.c.id)).scalar() == 4
+            assert conn.execute(insert(case).values(new_case).returning(case.c.id)).scalar() == 3
+            conn.execute(product.delete().where(product.c.id == 4))
+            again = conn.execute(insert(product).values(new_product).returning(product.c.id)).scalar()
+        assert again == 5
+    finally:
+        engine.dispose()
