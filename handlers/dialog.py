@@ -42,6 +42,7 @@ from models import members
 from models.errors import InputError
 from models.permissions import Action, allowed
 from models.tables import Member
+from models.validation import number
 
 log = logging.getLogger(__name__)
 
@@ -411,13 +412,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> objec
         return None  # answered the first time
     parts = (query.data or "").split("|")
     draft = _draft(context)
-    if (
-        len(parts) != 4
-        or draft is None
-        or parts[0] != draft.get("form")
-        or not parts[1].isdigit()
-        or int(parts[1]) != draft.get("step")
-    ):
+    if len(parts) != 4 or draft is None or parts[0] != draft.get("form") or number(parts[1]) != draft.get("step"):
         await query.answer(STALE_BUTTON, show_alert=True)
         return None  # the conversation state stays as it is
     draft, member = await _still_valid(update, context)
@@ -434,7 +429,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> objec
         return END
     if op == "g":
         await query.answer()
-        draft["page"] = max(int(arg), 0)
+        draft["page"] = number(arg) or 0
         await _drop_keyboard(query)
         return await ask(update, context, member=member)
     if op == "y":
