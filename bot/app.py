@@ -20,7 +20,7 @@ from bot.clock import Clock
 from bot.intake import HandledQueue, IkuApplication
 from bot.persistence import DatabasePersistence
 from bot.settings import Settings
-from handlers import cases, corrections, dialog, digest, help, members, products, reports
+from handlers import cases, corrections, dialog, digest, forwarded, help, members, products, reports
 from models import ledger
 from models import members as member_records
 from models.db import Database
@@ -80,6 +80,7 @@ def build_application(
 def register_handlers(application: Application) -> None:
     # Only new messages: an edited "/usul ..." must not log a second proposal.
     new_messages = filters.UpdateType.MESSAGE
+    application.add_handler(forwarded.handler(), group=forwarded.GROUP)
     application.add_handler(dialog.conversation())
     for module in FEATURE_MODULES:
         for name, callback in module.COMMANDS.items():
