@@ -104,7 +104,7 @@ async def prepare_database(application: Application) -> None:
     svc = services.of(application)
     async with svc.db.session() as session:
         await member_records.ensure_admins(session, svc.settings.admin_ids, svc.clock.utcnow())
-    await ledger.forget_older_than(svc.db, svc.clock.utcnow())
+    await ledger.prune(svc.db, svc.clock.utcnow())
 
 
 async def set_command_menu(application: Application) -> None:
@@ -118,6 +118,7 @@ async def set_command_menu(application: Application) -> None:
 async def _post_init(application: Application) -> None:
     await prepare_database(application)
     await set_command_menu(application)
+    scheduler.prune_ledger_regularly(application)
     await scheduler.start(application)
 
 
