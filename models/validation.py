@@ -29,9 +29,14 @@ _BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u20
 _JOINERS = frozenset("\u200c\u200d")
 
 
+# Format characters (invisible), control characters other than whitespace (NUL, which PostgreSQL refuses
+# to store, ESC, ...) and lone surrogates (not encodable).
+_DROPPED = frozenset({"Cf", "Cc", "Cs"})
+
+
 def _fold(value: str, keep: frozenset[str]) -> str:
     value = unicodedata.normalize("NFKC", value)
-    value = "".join(ch for ch in value if ch in keep or unicodedata.category(ch) != "Cf")
+    value = "".join(ch for ch in value if ch in keep or ch.isspace() or unicodedata.category(ch) not in _DROPPED)
     return " ".join(value.split())
 
 
@@ -40,7 +45,8 @@ def identifier(value: str | None) -> str:
 
     Two strings a reader cannot tell apart must be one value: compatibility forms (full-width digits,
     ligatures) are folded by NFKC, invisible format characters (zero-width space, soft hyphen, BOM,
-    bidirectional controls) are dropped, and runs of any whitespace become one space.
+    bidirectional controls) and control characters are dropped, and runs of any whitespace become one
+    space.
     """
     return _fold(value or "", frozenset())
 
