@@ -21,7 +21,19 @@ from bot import scheduler, services, telegram_limits
 from bot.intake import HandledQueue, IkuApplication
 from bot.persistence import DatabasePersistence
 from bot.settings import Settings
-from handlers import cases, corrections, dialog, digest, help, members, menus, products, reports, updatelog
+from handlers import (
+    cases,
+    corrections,
+    dialog,
+    digest,
+    forwarded,
+    help,
+    members,
+    menus,
+    products,
+    reports,
+    updatelog,
+)
 from handlers import services as handler_services
 from handlers.common import answer_button
 from models import ledger
@@ -90,6 +102,7 @@ def build_application(
 def register_handlers(application: Application) -> None:
     # Only new messages: an edited "/usul ..." must not log a second proposal.
     new_messages = filters.UpdateType.MESSAGE
+    application.add_handler(forwarded.handler(), group=forwarded.GROUP)
     application.add_handler(dialog.conversation())
     for module in FEATURE_MODULES:
         for name, callback in module.COMMANDS.items():
@@ -113,7 +126,7 @@ async def prepare_database(application: Application) -> None:
     svc = services.of(application)
     async with svc.db.session() as session:
         await member_records.ensure_admins(session, svc.settings.admin_ids, svc.clock.utcnow())
-    await ledger.forget_older_than(svc.db, svc.clock.utcnow())
+    await ledger.prune(svc.db, svc.clock.utcnow())
 
 
 async def set_command_menu(application: Application) -> None:
@@ -127,6 +140,7 @@ async def set_command_menu(application: Application) -> None:
 async def _post_init(application: Application) -> None:
     await prepare_database(application)
     await set_command_menu(application)
+    scheduler.prune_ledger_regularly(application)
     await scheduler.start(application)
 
 

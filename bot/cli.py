@@ -30,17 +30,35 @@ def _settings() -> Settings:
 
 
 def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
-    from bot.runner import RedactSecrets
-
+    """Every command logs through this: the same redaction as the bot, whatever the command."""
     logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    redact = RedactSecrets(secrets)
+    logging.captureWarnings(True)  # warnings too go through the handler, and so through the redaction
     for handler in logging.getLogger().handlers:
-        handler.addFilter(redact)
+        handler.addFilter(_redaction(secrets))
     # httpx logs every request URL, and the URL holds the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+def _redaction(secrets: Iterable[str] = ()):
+    from bot.runner import RedactSecrets
+
+    return RedactSecrets(secrets)
+
+
+def _log_level(settings: Settings, args) -> str:
+    """The console and the digest preview print for a person: INFO chatter would drown their output."""
+    quiet = args.command == "console" or (args.command == "digest" and getattr(args, "chat", None) is None)
+    return "WARNING" if quiet and settings.log_level.upper() == "INFO" else settings.log_level
+
+
+def redacted(settings: Settings, text: str) -> str:
+    """What a command prints about an error: library messages may quote the request URL, token included."""
+    from bot.runner import secrets_of
+
+    return _redaction(secrets_of(settings)).clean(text)
 
 
 def cmd_run(settings: Settings, _args) -> int:
@@ -57,14 +75,12 @@ def cmd_run(settings: Settings, _args) -> int:
         for problem in problems:
             print(f"iku-bot: BOT_MODE=webhook but {problem}.", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level, runner.secrets_of(settings))
     return runner.run(settings)
 
 
 def cmd_console(settings: Settings, args) -> int:
     from bot.console import run_console
 
-    configure_logging("WARNING" if settings.log_level.upper() == "INFO" else settings.log_level)
     user_id = args.as_user
     if user_id is None:
         if settings.admin_ids:
@@ -97,7 +113,6 @@ def cmd_digest(settings: Settings, args) -> int:
     from bot import digest_cli
     from bot.console import plain
 
-    configure_logging("WARNING" if args.chat is None and settings.log_level.upper() == "INFO" else settings.log_level)
     if args.chat is None:
         text = asyncio.run(digest_cli.preview(settings, Path(args.out)))
         print(text if args.html else plain(text))
@@ -109,7 +124,7 @@ def cmd_digest(settings: Settings, args) -> int:
     try:
         asyncio.run(digest_cli.send(settings, args.chat))
     except TelegramError as exc:
-        print(f"iku-bot: the digest was not sent to {args.chat}: {exc}", file=sys.stderr)
+        print(redacted(settings, f"iku-bot: the digest was not sent to {args.chat}: {exc}"), file=sys.stderr)
         return 1
     print(f"digest sent to {args.chat}")
     return 0
@@ -171,6 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     settings = _settings()
+    from bot.runner import secrets_of
+
+    configure_logging(_log_level(settings, args), secrets_of(settings))
     commands = {
         "run": cmd_run,
         None: cmd_run,
@@ -184,3 +202,6 @@ def main(argv: list[str] | None = None) -> int:
         return commands[args.command](settings, args)
     except KeyboardInterrupt:
         return 0
+    except Exception:  # logged, so redacted: Python's own traceback printer would show the token
+        log.exception("iku-bot %s failed", args.command or "run")
+        return 1

@@ -22,6 +22,7 @@ from bot.app import build_application, running
 from bot.offline_api import ApiCall, OfflineBotApi, message_data
 from bot.settings import Settings
 from models.migrate import upgrade
+from models.validation import number
 
 _TAG = re.compile(r"<[^>]+>")
 CONSOLE_CHAT_TITLE = "Konsol"
@@ -103,8 +104,9 @@ class Console:
     def _button(self, line: str) -> tuple[str, str, int] | None:
         if not self.buttons or line.startswith("/"):
             return None
-        if line.isdigit() and 1 <= int(line) <= len(self.buttons):
-            return self.buttons[int(line) - 1]
+        choice = number(line)
+        if choice is not None and 1 <= choice <= len(self.buttons):
+            return self.buttons[choice - 1]
         for button in self.buttons:
             if button[0].strip().lower() == line.strip().lower():
                 return button

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from telegram import Update
@@ -76,10 +77,50 @@ class DrainingUpdater(Updater):
     """Webhook mode: on stop, requests still being handled get their answer before the server closes.
 
     Otherwise Telegram would see those connections drop and deliver the updates again after a restart.
-    New requests arriving meanwhile are answered 503, so Telegram keeps them for the next start.
+    New requests arriving meanwhile are answered 503, so Telegram keeps them for the next start. The
+    endpoint itself is `bot.webhook`'s, which refuses a request from its headers before reading its body.
     """
 
     DRAIN_SECONDS = 60.0
+
+    async def _start_webhook(  # type: ignore[override]
+        self,
+        listen: str,
+        port: int,
+        url_path: str,
+        bootstrap_retries: int,
+        allowed_updates: Sequence[str] | None,
+        cert: str | Path | None = None,
+        key: str | Path | None = None,
+        drop_pending_updates: bool | None = None,
+        webhook_url: str | None = None,
+        ready: asyncio.Event | None = None,
+        ip_address: str | None = None,
+        max_connections: int = 40,
+        secret_token: str | None = None,
+        unix: Any = None,
+    ) -> None:
+        """python-telegram-bot's own, with the guarded endpoint; TLS is left to a reverse proxy."""
+        from telegram.ext._utils.webhookhandler import WebhookServer
+
+        from bot.webhook import GuardedWebhookApp
+
+        if cert is not None or key is not None:
+            raise TelegramError("TLS certificates are not supported here; terminate TLS in a reverse proxy")
+        if not url_path.startswith("/"):
+            url_path = f"/{url_path}"
+        app = GuardedWebhookApp(url_path, self.bot, self.update_queue, secret_token)
+        self._httpd = WebhookServer(listen, port, app, None, unix)
+        await self._bootstrap(
+            max_retries=bootstrap_retries,
+            drop_pending_updates=drop_pending_updates,
+            webhook_url=webhook_url or f"http://{listen}:{port}{url_path}",
+            allowed_updates=allowed_updates,
+            ip_address=ip_address,
+            max_connections=max_connections,
+            secret_token=secret_token,
+        )
+        await self._httpd.serve_forever(ready=ready)
 
     async def stop(self) -> None:
         queue = self.update_queue

@@ -8,6 +8,8 @@ ends), late, or in two processes at once sends nothing twice, and the jobs can b
 
 The sweep runs shortly after start and then every few minutes: it sends slots missed while the bot was
 down (within the grace window), retries failed sends, and settles slots that can no longer be sent.
+
+One more job keeps the redelivery ledger (models/ledger.py) small while the bot runs for months.
 """
 
 from __future__ import annotations
@@ -24,11 +26,13 @@ from telegram.ext import Application, ContextTypes
 
 from bot import delivery, services
 from bot.delivery import Report
-from models import digests
+from models import digests, ledger
 from models.tables import Subscription
 
 log = logging.getLogger(__name__)
 
+LEDGER_ID = "ledger:prune"
+LEDGER_EVERY = timedelta(hours=1)
 SWEEP_ID = "digest:sweep"
 SWEEP_EVERY = timedelta(minutes=5)
 SWEEP_FIRST = timedelta(seconds=5)  # after start, once polling runs: the catch-up
@@ -69,6 +73,28 @@ async def start(application: Application) -> None:
         },
     )
     log.info("weekly digests: %d group(s) scheduled", len(subs))
+
+
+def prune_ledger_regularly(application: Application) -> None:
+    """Every process that handles updates writes markers, the console included; pruning only at start
+    would let the table grow for as long as the bot runs."""
+    if application.job_queue is None:
+        return
+    application.job_queue.run_repeating(
+        _on_prune_ledger,
+        interval=LEDGER_EVERY,
+        first=LEDGER_EVERY,
+        name=LEDGER_ID,
+        job_kwargs={"id": LEDGER_ID, "replace_existing": True, "coalesce": True},
+    )
+
+
+async def _on_prune_ledger(context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services.of(context.application)
+    try:
+        await ledger.prune(svc.db, svc.clock.utcnow())
+    except Exception:  # the next run tries again; a stale marker only costs a row
+        log.exception("pruning the update ledger failed")
 
 
 def trigger(sub: Subscription, application: Application) -> CronTrigger:

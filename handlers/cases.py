@@ -27,6 +27,7 @@ def split_register(words: list[str]) -> tuple[str, list[str]]:
 
     `12/Pdt.G/2026/PN Prb` holds a space; a quoted register (`"12/Pdt.G/2026/PN Prb"`) is taken whole.
     """
+    words = [w for w in words if validation.identifier(w)]  # a lone zero-width space is no word
     if not words:
         return "", []
     if words[0].startswith(('"', "“")):
@@ -36,7 +37,13 @@ def split_register(words: list[str]) -> tuple[str, list[str]]:
                 return register, words[end + 1 :]
         raise InputError("Tanda kutip nomor register belum ditutup.", cases.EXAMPLE_OPEN)
     register, rest = words[0], words[1:]
-    if _COURT_CODE.search(register) and rest and _SEAT.match(rest[0]) and not starts_with_date(rest):
+    # Matched on the normalised form, so a court code and seat typed in full-width letters count too.
+    if (
+        _COURT_CODE.search(validation.identifier(register))
+        and rest
+        and _SEAT.match(validation.identifier(rest[0]))
+        and not starts_with_date(rest)
+    ):
         register, rest = f"{register} {rest[0]}", rest[1:]
     return register, rest
 

@@ -18,6 +18,7 @@ from models import ledger, members
 from models.errors import InputError
 from models.permissions import Action, allowed
 from models.tables import Member
+from models.validation import without_bidi_controls
 
 log = logging.getLogger(__name__)
 
@@ -27,11 +28,14 @@ _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 async def send(update: Update, text: str, **kwargs) -> None:
-    """Reply in the chat of the update, HTML, without link previews."""
+    """Reply in the chat of the update, HTML, without link previews. No reply carries bidirectional
+    controls (rows stored before titles were normalised may hold them), so none can reorder a line."""
     chat = update.effective_chat
     if chat is None:
         return
-    await chat.send_message(text, parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEW, **kwargs)
+    await chat.send_message(
+        without_bidi_controls(text), parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEW, **kwargs
+    )
 
 
 async def answer_button(query: CallbackQuery, text: str | None = None, *, alert: bool = False) -> None:

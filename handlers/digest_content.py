@@ -25,7 +25,7 @@ from models.db import Database
 from models.digests import Activity, Baseline, Schedule
 from models.indicators import Figure, Period
 from models.tables import Case, Product, Subscription
-from models.validation import human_date
+from models.validation import human_date, without_bidi_controls
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
@@ -89,7 +89,8 @@ async def collect(db: Database, today: date, tz: ZoneInfo, stale_days: int) -> D
 
 
 def render(digest: Digest, baseline: Baseline | None = None) -> str:
-    """The digest for one group; `baseline` is that group's previous digest, if any."""
+    """The digest for one group; `baseline` is that group's previous digest, if any. Rows stored before
+    titles were normalised may still hold bidirectional controls: they never reach a group."""
     text = ""
     for recent, attention in _SHRINK:
         text = "\n\n".join(
@@ -103,7 +104,7 @@ def render(digest: Digest, baseline: Baseline | None = None) -> str:
         )
         if tg_len(text) <= MAX_MESSAGE_CHARS:
             break
-    return text
+    return without_bidi_controls(text)
 
 
 def _heading(digest: Digest) -> str:

@@ -17,19 +17,22 @@ EXAMPLE_RESOLVE = "/selesai 3 2026-06-30 Menang"
 
 
 def register_key(register_number: str) -> str:
-    return "".join(register_number.lower().split())
+    return validation.unique_key(register_number)
 
 
 def clean_register(value: str) -> str:
-    register = validation.text(
-        value,
-        limit=validation.MAX_REGISTER_CHARS,
-        what="nomor register perkara",
-        example=EXAMPLE_OPEN,
-        required=True,
-        field="register",
-    )
-    if "/" not in register or not any(ch.isdigit() for ch in register):
+    register = validation.identifier(value)
+    if not register:
+        raise InputError("Nomor register perkara belum diisi.", EXAMPLE_OPEN, "register")
+    # The key is checked too: case folding can lengthen a string (`ß` becomes `ss`).
+    if max(len(register), len(register_key(register))) > validation.MAX_REGISTER_CHARS:
+        raise InputError(
+            f"Nomor register perkara terlalu panjang ({len(register)} karakter; "
+            f"maksimal {validation.MAX_REGISTER_CHARS}).",
+            EXAMPLE_OPEN,
+            "register",
+        )
+    if "/" not in register or not any("0" <= ch <= "9" for ch in register):
         raise InputError(
             f"Nomor register «{register}» tidak dikenali; bentuknya seperti 12/Pdt.G/2026/PN Prb.",
             EXAMPLE_OPEN,

@@ -60,7 +60,7 @@ def parse_ref(args: list[str], example: str) -> tuple[str, int]:
 
 
 def parse_entity(value: str, example: str) -> str:
-    entity = ENTITIES.get(value.strip().lower())
+    entity = ENTITIES.get(validation.keyword(value))
     if entity is None:
         raise InputError(f"Jenis catatan «{value}» tidak dikenal; pilih produk atau perkara.", example)
     return entity

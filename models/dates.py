@@ -13,10 +13,12 @@ from datetime import date, datetime, timedelta
 import dateparser
 
 from models.errors import InputError
-from models.validation import WEEKDAYS
+from models.validation import WEEKDAYS, has_other_digits, number
 
 EXAMPLE = "2026-03-01, 01-03-2026, 01/03/2026, 1 Maret 2026, atau 1 Mar 2026"
-NUMERIC = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}$")
+# [0-9], not \d: only ASCII digits are numbers (models.validation.number), and \d matches any script's.
+NUMERIC = re.compile(r"^[0-9]{1,4}[-/.][0-9]{1,2}[-/.][0-9]{1,4}$")
+MAX_DATE_CHARS = 40  # `kemarin lusa`, `1 Nopember 2026`, `3 minggu lalu`: all far shorter
 _FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d")
 _WEEKDAYS = WEEKDAYS
 MONTHS = {
@@ -53,7 +55,7 @@ MONTHS = {
 }
 # `1 Maret 2026`, `1 Mar. 2026`, `1 Maret` (this year): read exactly, so `31 Februari` is an error rather
 # than whatever dateparser makes of it (it reads `29 Feb` in 2026 as 29 February 2024).
-_DAY_MONTH = re.compile(r"^(\d{1,2}) ([a-z]+)\.?,?(?: (\d+))?$")
+_DAY_MONTH = re.compile(r"^([0-9]{1,2}) ([a-z]+)\.?,?(?: ([0-9]+))?$")
 
 
 class DateError(InputError):
@@ -79,13 +81,26 @@ def parse_date(text: str, today: date) -> date:
         raise DateError(f"Tanggal «{raw}» tidak valid.", EXAMPLE)
     if ":" in cleaned:
         raise DateError(f"Cukup tanggalnya saja, tanpa jam (Anda menulis «{raw}»).", EXAMPLE)
+    if len(cleaned) > MAX_DATE_CHARS or has_other_digits(cleaned):
+        # No date is that long (and dateparser is slow on long text); `²` or `٣` are not numbers here.
+        raise DateError(f"«{raw}» tidak dikenali sebagai tanggal.", EXAMPLE)
     worded = _day_month(cleaned, raw, today)
     if worded is not None:
         return worded
     weekday = _weekday_ago(cleaned)
     if weekday is not None:
         return _last_weekday(weekday, today)
-    parsed = dateparser.parse(
+    try:
+        parsed = _dateparser(cleaned, today)
+    except (ValueError, OverflowError, IndexError, KeyError, TypeError):  # dateparser trips on some odd text
+        parsed = None
+    if parsed is None:
+        raise DateError(f"«{raw}» tidak dikenali sebagai tanggal.", EXAMPLE)
+    return parsed.date()
+
+
+def _dateparser(cleaned: str, today: date) -> datetime | None:
+    return dateparser.parse(
         cleaned,
         languages=["id"],
         settings={
@@ -99,9 +114,6 @@ def parse_date(text: str, today: date) -> date:
             "PARSERS": ["relative-time"] if _relative(cleaned) else ["absolute-time"],
         },
     )
-    if parsed is None:
-        raise DateError(f"«{raw}» tidak dikenali sebagai tanggal.", EXAMPLE)
-    return parsed.date()
 
 
 def _day_month(cleaned: str, raw: str, today: date) -> date | None:
@@ -147,9 +159,9 @@ def split_leading_date(words: list[str], today: date) -> tuple[date | None, list
         return None, words
     if looks_numeric(words[0]):
         return parse_date(words[0], today), words[1:]
-    if len(words) >= 2 and words[0].isdigit() and words[1].lower().rstrip(".,") in MONTHS:
+    if len(words) >= 2 and number(words[0]) is not None and words[1].lower().rstrip(".,") in MONTHS:
         # A day and a month name are a date, valid or not; a number after them is its year.
-        size = 3 if len(words) >= 3 and words[2].rstrip(".,").isdigit() else 2
+        size = 3 if len(words) >= 3 and number(words[2].rstrip(".,")) is not None else 2
         return parse_date(" ".join(words[:size]), today), words[size:]
     for size in (3, 2, 1):
         if len(words) < size:
@@ -168,7 +180,7 @@ def _plausible(candidate: str) -> bool:
     """Only phrases that start like a date are offered to dateparser, so titles are left alone."""
     lowered = candidate.lower()
     first = lowered.split()[0]
-    return first.isdigit() or _relative(lowered) or _weekday_ago(lowered) is not None
+    return number(first) is not None or _relative(lowered) or _weekday_ago(lowered) is not None
 
 
 def starts_with_date(words: list[str]) -> bool:

@@ -69,12 +69,12 @@ def parse_schedule(args: list[str]) -> Schedule:
     weekday: int | None = None
     time: tuple[int, int] | None = None
     for arg in args:
-        token = arg.strip().lower().replace("'", "")
+        token = validation.keyword(arg).replace("'", "")
         if token in DAY_NAMES:
             if weekday is not None:
                 raise InputError("Hari disebut dua kali.", EXAMPLE_SUBSCRIBE)
             weekday = DAY_NAMES.index(token)
-        elif any(sep in token for sep in ":.") and token.replace(":", "").replace(".", "").isdigit():
+        elif ":" in token or "." in token:  # meant as a time, whatever its digits
             if time is not None:
                 raise InputError("Jam disebut dua kali.", EXAMPLE_SUBSCRIBE)
             time = _parse_time(arg)
@@ -88,9 +88,10 @@ def parse_schedule(args: list[str]) -> Schedule:
 
 def _parse_time(raw: str) -> tuple[int, int]:
     parts = raw.strip().replace(".", ":").split(":")
-    if len(parts) != 2 or not all(p.isdigit() and 1 <= len(p) <= 2 for p in parts):
+    numbers = [validation.number(p) if 1 <= len(p) <= 2 else None for p in parts]
+    if len(numbers) != 2 or None in numbers:
         raise InputError(f"Jam «{raw}» tidak dikenali; tulis seperti 08:00.", EXAMPLE_SUBSCRIBE)
-    hour, minute = int(parts[0]), int(parts[1])
+    hour, minute = numbers
     if hour > 23 or minute > 59:
         raise InputError(f"Jam «{raw}» tidak ada; jam 00:00 sampai 23:59.", EXAMPLE_SUBSCRIBE)
     return hour, minute
@@ -160,7 +161,7 @@ async def subscribe(
     if sub is None:
         sub = Subscription(
             chat_id=chat_id,
-            title=title[:MAX_TITLE],
+            title=validation.prose(title)[:MAX_TITLE],
             weekday=schedule.weekday,
             hour=schedule.hour,
             minute=schedule.minute,
@@ -175,7 +176,7 @@ async def subscribe(
         # with the same schedule must not cancel a slot that is owed but not yet sent.
         if started or Schedule.of(sub) != schedule:
             sub.updated_at = now
-        sub.title = title[:MAX_TITLE] or sub.title
+        sub.title = validation.prose(title)[:MAX_TITLE] or sub.title
         sub.weekday, sub.hour, sub.minute, sub.active = schedule.weekday, schedule.hour, schedule.minute, True
     await session.flush()
     await audit.record(

@@ -34,6 +34,7 @@ from sqlalchemy import ColumnElement, and_, case, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models import validation
 from models.errors import InputError
 from models.tables import Case, Kind, Product, Subsection
 
@@ -101,11 +102,12 @@ def parse_period(args: list[str], today: date) -> Period:
     year: int | None = None
     quarter: int | None = None
     for arg in args:
-        token = arg.strip().lower()
-        if token.isdigit() and len(token) == 4:
+        token = validation.keyword(arg)
+        written = validation.number(arg.strip())
+        if written is not None and len(arg.strip()) == 4:
             if year is not None:
                 raise InputError("Tahun disebut dua kali.", EXAMPLE_PERIOD)
-            year = int(token)
+            year = written
         elif token in ("tw1", "tw2", "tw3", "tw4"):
             if quarter is not None:
                 raise InputError("Triwulan disebut dua kali.", EXAMPLE_PERIOD)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.db import Database
@@ -71,7 +71,31 @@ async def mark_replied(db: Database, update_id: int | None) -> None:
         )
 
 
-async def forget_older_than(db: Database, moment: datetime, keep: timedelta = timedelta(days=3)) -> None:
+KEEP = timedelta(days=3)
+# Far more writes than the division makes in the 24 hours Telegram may redeliver an update in, so the
+# bound only bites when something writes abnormally fast; then the oldest markers go first.
+MAX_MARKERS = 20_000
+
+
+async def forget_older_than(db: Database, moment: datetime, keep: timedelta = KEEP) -> None:
     """Telegram keeps undelivered updates for 24 hours; markers older than that serve no purpose."""
     async with db.session() as session:
         await session.exec(delete(ProcessedUpdate).where(col(ProcessedUpdate.at) < moment - keep))
+
+
+async def prune(db: Database, moment: datetime, *, keep: timedelta = KEEP, max_markers: int | None = None) -> None:
+    """Old markers forgotten and at most `max_markers` (default MAX_MARKERS) kept, the newest update ids,
+    so the table stays small however long the bot runs; the bot calls this on a schedule."""
+    max_markers = MAX_MARKERS if max_markers is None else max_markers
+    await forget_older_than(db, moment, keep)
+    async with db.session() as session:
+        newest_dropped = (
+            await session.exec(
+                select(ProcessedUpdate.update_id)
+                .order_by(col(ProcessedUpdate.update_id).desc())
+                .offset(max_markers)
+                .limit(1)
+            )
+        ).first()
+        if newest_dropped is not None:
+            await session.exec(delete(ProcessedUpdate).where(col(ProcessedUpdate.update_id) <= newest_dropped))

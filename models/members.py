@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import audit
+from models import audit, validation
 from models.errors import InputError
 from models.tables import Member, Role, Subsection
 
@@ -33,12 +33,12 @@ class Change:
 
 
 def parse_change(args: list[str]) -> Change:
-    verb = args[0].lower()
+    verb = validation.keyword(args[0])
     if verb == "tambah":
         if len(args) < 3:
             raise InputError("Sebutkan user id dan peran anggota.", EXAMPLE_ADD)
         rest = args[3:]
-        subsection = rest.pop(0) if rest and rest[0].lower() in SUBSECTIONS else None
+        subsection = rest.pop(0) if rest and validation.keyword(rest[0]) in SUBSECTIONS else None
         return Change(verb, _parse_user_id(args[1], EXAMPLE_ADD), args[2], subsection, " ".join(rest))
     if verb == "hapus":
         if len(args) != 2:
@@ -48,10 +48,10 @@ def parse_change(args: list[str]) -> Change:
 
 
 def _parse_user_id(text: str, example: str) -> int:
-    if not text.lstrip("-").isdigit():
+    user_id = validation.number(text.removeprefix("-"))
+    if user_id is None:
         raise InputError(f"User id Telegram harus berupa angka (Anda menulis «{text}»).", example)
-    user_id = int(text)
-    _check_user_id(user_id, example)
+    _check_user_id(-user_id if text.startswith("-") else user_id, example)
     return user_id
 
 
@@ -102,18 +102,18 @@ async def put(
     update_id: int | None = None,
 ) -> tuple[Member, bool]:
     """Add a member or change an existing one; returns (member, created)."""
-    role = role.lower()
+    role = validation.keyword(role)
     if role not in ROLES:
         raise InputError(f"Peran «{role}» tidak dikenal. Pilih salah satu: {', '.join(ROLES)}.", EXAMPLE_ADD)
     if subsection is not None:
-        subsection = subsection.lower()
+        subsection = validation.keyword(subsection)
     if role in (Role.kasubbag, Role.staf):
         if subsection not in SUBSECTIONS:
             raise InputError(f"Peran {role} memerlukan subbag: {', '.join(SUBSECTIONS)}.", EXAMPLE_ADD)
     elif subsection is not None:
         raise InputError(f"Peran {role} tidak memiliki subbag.", "/anggota tambah 123456789 pimpinan Kepala Bagian")
     _check_user_id(user_id, EXAMPLE_ADD)
-    name = " ".join(name.split())
+    name = validation.prose(name)
     if len(name) > MAX_NAME_CHARS:
         raise InputError(f"Nama terlalu panjang (maksimal {MAX_NAME_CHARS} karakter).", EXAMPLE_ADD)
 

@@ -27,7 +27,7 @@ EXAMPLE_PUBLISH = "/publikasi 12 2026-03-15 https://jdih.probolinggokota.go.id/p
 
 
 def parse_kind(value: str) -> Kind:
-    cleaned = value.strip().lower()
+    cleaned = validation.keyword(value)
     if cleaned not in KINDS:
         raise InputError(
             f"Jenis produk hukum «{value}» tidak dikenal. Pilih: perda, perwali, atau kepwali.",
@@ -256,4 +256,4 @@ async def similar_title(session: AsyncSession, title: str, year: int, exclude_id
 
 
 def _numbers(title: str) -> list[str]:
-    return re.findall(r"\d+", title)
+    return re.findall(r"[0-9]+", title)

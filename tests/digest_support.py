@@ -114,7 +114,8 @@ async def subscribe(harness: BotHarness, args: str = "", *, chat: int = GROUP, u
 
 
 def job_ids(harness: BotHarness) -> list[str]:
-    return sorted(job.id for job in harness.app.job_queue.scheduler.get_jobs())
+    """The digest jobs (other housekeeping, such as the ledger pruning, runs beside them)."""
+    return sorted(job.id for job in harness.app.job_queue.scheduler.get_jobs() if job.id.startswith("digest:"))
 
 
 def removed_from(harness: BotHarness, chat: int, status: str = "left", by: int = ADMIN) -> Update:
