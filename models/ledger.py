@@ -78,7 +78,7 @@ MAX_MARKERS = 20_000
 async def forget_older_than(db: Database, moment: datetime, keep: timedelta = KEEP) -> None:
     """Telegram keeps undelivered updates for 24 hours; markers older than that serve no purpose."""
     async with db.session() as session:
-        await session.exec(delete(ProcessedUpdate).where(ProcessedUpdate.at < moment - keep))
+        await session.exec(delete(ProcessedUpdate).where(col(ProcessedUpdate.at) < moment - keep))
 
 
 async def prune(db: Database, moment: datetime, *, keep: timedelta = KEEP, max_markers: int | None = None) -> None:
