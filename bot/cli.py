@@ -166,12 +166,24 @@ def cmd_has_token(settings: Settings, _args) -> int:
     return 0 if settings.token else 1
 
 
+def _integer(text: str) -> int:
+    """A user or chat id (chats are negative), in the digits 0-9 only, as everywhere in the bot."""
+    from models.validation import number
+
+    value = number(text.removeprefix("-"))
+    if value is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number written with the digits 0-9")
+    return -value if text.startswith("-") else value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="iku-bot", description="IKU Bot of the Bagian Hukum, Kota Probolinggo")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run the bot (default)")
     console = sub.add_parser("console", help="chat with the bot in the terminal, without network or token")
-    console.add_argument("--as", dest="as_user", type=int, help="Telegram user id to act as (default: first admin)")
+    console.add_argument(
+        "--as", dest="as_user", type=_integer, help="Telegram user id to act as (default: first admin)"
+    )
     db = sub.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade", "current"])
     backup = sub.add_parser("backup", help="copy the SQLite database to FILE, safely while the bot runs")
@@ -180,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     digest = sub.add_parser("digest", help="the weekly digest: preview it, or send it to a chat now")
     target = digest.add_mutually_exclusive_group(required=True)
     target.add_argument("--preview", action="store_true", help="print the digest text and write the chart")
-    target.add_argument("--chat", type=int, help="send the digest to this chat id now")
+    target.add_argument("--chat", type=_integer, help="send the digest to this chat id now")
     digest.add_argument("--out", default="digest-chart.png", help="where --preview writes the chart PNG")
     digest.add_argument("--html", action="store_true", help="with --preview: print the HTML as sent")
     args = parser.parse_args(argv)

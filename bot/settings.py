@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from models.validation import number
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/iku.db"
 
 
@@ -37,7 +39,11 @@ class Settings(BaseSettings):
     def _split_ids(cls, value: object) -> object:
         # Operators write "123, 456" in .env; JSON lists would be a trap.
         if isinstance(value, str):
-            return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
+            parts = [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+            ids = [number(part) for part in parts]
+            if None in ids:
+                raise ValueError("user ids are written with the digits 0-9, separated by commas")
+            return ids
         if isinstance(value, int):
             return [value]
         return value

@@ -150,3 +150,23 @@ def test_the_normalisation_helpers():
     assert validation.identifier(" a\u200b\u00adb\ufeff  c\u202e ") == "ab c"
     assert validation.unique_key("12/Pdt.G/2026/PN Prb") == validation.unique_key("１２/pdt.g/2026/pn\u00a0prb")
     assert validation.prose("Keluarga 👨\u200d👩\u200d👧 \u202eX") == "Keluarga 👨\u200d👩\u200d👧 X"
+
+
+@pytest.mark.parametrize("ids", ["1001,²", "١٠٠١", "1001;①"])
+def test_admin_ids_are_written_with_ascii_digits(ids):
+    from pydantic import ValidationError
+
+    from bot.settings import Settings
+
+    with pytest.raises(ValidationError, match="digits 0-9"):
+        Settings(_env_file=None, admin_ids=ids)
+    assert Settings(_env_file=None, admin_ids="1001, 1002").admin_ids == [1001, 1002]
+
+
+def test_cli_ids_are_written_with_ascii_digits(capsys):
+    from bot.cli import main
+
+    for odd in ("²", "١", "１"):
+        with pytest.raises(SystemExit):
+            main(["console", "--as", odd])
+        assert "digits 0-9" in capsys.readouterr().err
