@@ -28,7 +28,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from telegram.ext import Application
 
 from bot import digest as content
-from bot import services
+from bot import services, telegram_limits
 from models import digests
 from models.digests import CLAIMED, FAILED, PARTS, RETRY, SENT
 from models.tables import DigestDelivery
@@ -146,7 +146,8 @@ async def deliver(application: Application, now: datetime) -> Report:
                 except Exception:  # the database failed even to record the failure: the claim's lease ends it
                     log.exception("digest delivery %s could not be recorded", job)
 
-        await asyncio.gather(*(one(job) for job in [*fresh, *retries]))
+        with telegram_limits.broadcasting():  # member replies go first (bot/telegram_limits.py)
+            await asyncio.gather(*(one(job) for job in [*fresh, *retries]))
     if fresh or retries or report.skipped or report.failed:
         log.info("digest pass at %s: %s", now.isoformat(), report)
     return report
