@@ -22,7 +22,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, Updater
 
-from bot import updatelog
+from bot import gate, services, updatelog
 
 log = logging.getLogger(__name__)
 
@@ -97,13 +97,23 @@ class IkuApplication(Application):
 
     last_handled_update_id: int | None = None
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.gate: gate.Gate | None = None
+
     async def process_update(self, update: object) -> None:
         if not isinstance(update, Update):
             await super().process_update(update)
             return
         token = updatelog.begin(update)
         try:
-            await super().process_update(update)
+            if self.gate is None:
+                self.gate = gate.Gate(services.of(self).settings.flood_updates_per_minute)
+            non_member = await gate.admit(self.gate, self, update)
+            if non_member is not None:
+                await super().process_update(update)
+                if non_member and updatelog.replies():
+                    self.gate.answered(non_member, services.of(self).clock.utcnow())
         finally:
             updatelog.end(token)
             if update.update_id > (self.last_handled_update_id or 0):

@@ -31,6 +31,7 @@ async def send(update: Update, text: str, **kwargs) -> None:
     if chat is None:
         return
     await chat.send_message(text, parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEW, **kwargs)
+    updatelog.note_reply()
 
 
 def refusal(user_id: int, member: Member | None) -> str:
