@@ -63,7 +63,7 @@ async def flood_one_minute(harness, caplog) -> None:
     await add_member(harness, 3001, "pimpinan")
     caplog.set_level(logging.INFO)
     answered = 0
-    for n in range(35):
+    for _ in range(35):
         answered += len(await harness.send("/bantuan", user=3001))
         harness.clock.advance(timedelta(seconds=1))
     assert answered == 30
