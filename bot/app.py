@@ -17,7 +17,7 @@ from telegram.request import BaseRequest
 
 from bot import menus, scheduler, services, telegram_limits, updatelog
 from bot.clock import Clock
-from bot.intake import HandledQueue, IkuApplication
+from bot.intake import ChatOrderedProcessor, HandledQueue, IkuApplication
 from bot.persistence import DatabasePersistence
 from bot.settings import Settings
 from handlers import cases, corrections, dialog, digest, help, members, products, reports
@@ -59,6 +59,7 @@ def build_application(
         Application.builder()
         .application_class(IkuApplication)
         .update_queue(HandledQueue())
+        .concurrent_updates(ChatOrderedProcessor())
         .token(token)
         .base_url(f"{root}/bot")
         .base_file_url(f"{root}/file/bot")
