@@ -65,7 +65,9 @@ def join_within_limit(
 # in one chat as a sustained rate (short bursts are fine). Kept a hair under the overall ceiling, so network
 # jitter never puts a 31st message into one second on Telegram's side.
 MESSAGES_PER_SECOND = 29
-PRIVATE_CHAT_BURST = 3  # a private chat may get 3 messages at once, then about one a second
+# A private chat may get a burst of 30 messages, then about one a second: a person answered as fast as
+# they type, a script sending many commands slowed down to Telegram's sustained rate.
+PRIVATE_CHAT_BURST = 30
 REPLY, BROADCAST = 0, 1  # priorities: answers to an update go before digests and reminders
 _priority: ContextVar[int] = ContextVar("iku_send_priority", default=REPLY)
 

@@ -33,7 +33,14 @@ async def records(db_url: str) -> dict[str, list]:
                 "cases": list((await session.exec(select(Case).order_by(Case.id))).all()),
                 "members": list((await session.exec(select(Member).order_by(Member.user_id))).all()),
                 "audit": list((await session.exec(select(AuditEntry.action))).all()),
-                "ledger": int((await session.exec(select(func.count()).select_from(ProcessedUpdate))).one()),
+                # Writes' markers (with their reply); "handled" markers of reads have none.
+                "ledger": int(
+                    (
+                        await session.exec(
+                            select(func.count()).select_from(ProcessedUpdate).where(ProcessedUpdate.reply != "")
+                        )
+                    ).one()
+                ),
             }
     finally:
         await db.dispose()
