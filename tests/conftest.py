@@ -227,11 +227,19 @@ def clock() -> Clock:
 
 
 @asynccontextmanager
-async def running_harness(db_url: str, clock: Clock | None = None, first_update_id: int = 1, **settings: Any):
+async def running_harness(
+    db_url: str,
+    clock: Clock | None = None,
+    first_update_id: int = 1,
+    *,
+    api: RecordingBotApi | None = None,
+    rate_limit: bool = False,
+    **settings: Any,
+):
     """The real Application, started as the bot starts it, with a recording Bot API. Without `clock` the
     application makes its own from the settings' time zone (reachable as `harness.clock`)."""
-    api = RecordingBotApi()
-    application = build_application(make_settings(db_url, **settings), request=api, clock=clock, rate_limit=False)
+    api = api or RecordingBotApi()
+    application = build_application(make_settings(db_url, **settings), request=api, clock=clock, rate_limit=rate_limit)
     await application.initialize()
     await application.post_init(application)
     await application.start()
