@@ -109,6 +109,36 @@ class Bucket:
         return self.free_at(now) <= now and not self.taken
 
 
+class SteadyBucket(Bucket):
+    """The classic token bucket: holds up to `size` tokens and gains `rate` tokens a second. A burst of
+    `size` goes at once, after it one message every 1/rate seconds."""
+
+    __slots__ = ("last", "rate", "tokens")
+
+    def __init__(self, size: int, rate: float) -> None:
+        super().__init__(size, size / rate)
+        self.rate = rate
+        self.tokens = float(size)
+        self.last = 0.0
+
+    def _fill(self, now: float) -> None:
+        self.tokens = min(float(self.size), self.tokens + (now - self.last) * self.rate)
+        self.last = now
+
+    def free_at(self, now: float) -> float:
+        self._fill(now)
+        at = now if self.tokens >= 1 else now + (1 - self.tokens) / self.rate
+        return max(at, self.paused_until)
+
+    def take(self, now: float) -> None:
+        self._fill(now)
+        self.tokens -= 1
+
+    def idle(self, now: float) -> bool:
+        self._fill(now)
+        return self.tokens >= self.size and self.paused_until <= now
+
+
 def _chat_key(data: dict[str, Any] | None) -> int | str | None:
     chat = (data or {}).get("chat_id")
     return chat if isinstance(chat, int | str) else None
@@ -139,7 +169,7 @@ class TelegramRateLimiter(BaseRateLimiter[dict[str, Any]]):
         max_retries: int = 3,
         overall: tuple[int, float] = (MESSAGES_PER_SECOND, 1.0),
         group: tuple[int, float] = (MESSAGES_PER_MINUTE_PER_GROUP, 60.0),
-        private: tuple[int, float] = (PRIVATE_CHAT_BURST, float(PRIVATE_CHAT_BURST)),
+        private: tuple[int, float] = (PRIVATE_CHAT_BURST, 1.0),
         now: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
@@ -169,7 +199,11 @@ class TelegramRateLimiter(BaseRateLimiter[dict[str, Any]]):
                 now = self._now()
                 for key in [k for k, b in self._chats.items() if b.idle(now) and k not in self._chat_locks]:
                     del self._chats[key]
-            bucket = self._chats[chat] = Bucket(*(self._group if _is_group(chat) else self._private))
+            if _is_group(chat):
+                bucket = self._chats[chat] = Bucket(*self._group)
+            else:
+                bucket = self._chats[chat] = SteadyBucket(*self._private)
+                bucket.last = self._now()
         return bucket
 
     async def _wait_for_chat(self, chat: int | str) -> None:

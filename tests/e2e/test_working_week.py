@@ -150,8 +150,11 @@ async def test_working_week(mode, standin, bots, bot_env, db_url):
     writes = 4 + 5 + 4 + 2 + 4 + 1 + 1
     assert stored["ledger"] == writes
 
-    # Every update was delivered once and answered; the log has one line per update, without personal data.
-    assert set(standin.deliveries.values()) == {1}
+    # Every update was handled once and answered; the log has one line per update, without personal data.
+    # Polling asks from the watermark, so Telegram may hand out an update still being handled again; it is
+    # dropped, not handled twice (bot/intake.py). Webhook requests are answered once handled.
+    if mode == "webhook":
+        assert set(standin.deliveries.values()) == {1}
     log = bots.log_path.read_text()
     lines = re.findall(r"bot\.updates: update (\d+) (\S+) user=(\d+) chat=(-?\d+) outcome=(\S+) duration=\d+ms", log)
     assert sorted(int(line[0]) for line in lines) == [u["update_id"] for u in standin.updates]
