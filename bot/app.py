@@ -18,7 +18,7 @@ from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandl
 from telegram.request import BaseRequest
 
 from bot import scheduler, services, telegram_limits
-from bot.intake import HandledQueue, IkuApplication
+from bot.intake import ChatOrderedProcessor, HandledQueue, IkuApplication
 from bot.persistence import DatabasePersistence
 from bot.settings import Settings
 from handlers import (
@@ -75,6 +75,7 @@ def build_application(
         Application.builder()
         .application_class(IkuApplication)
         .update_queue(HandledQueue())
+        .concurrent_updates(ChatOrderedProcessor())
         .token(token)
         .base_url(f"{root}/bot")
         .base_file_url(f"{root}/file/bot")

@@ -1,42 +1,62 @@
-"""How updates travel between Telegram and the handlers, so that nothing is lost and nothing is doubled.
+"""How updates travel between Telegram and the handlers: concurrently across chats, in order within a
+chat, and so that nothing is lost and nothing is doubled.
 
 python-telegram-bot tells Telegram an update arrived as soon as it is queued: polling confirms it with the
 next getUpdates offset, the webhook server answers 200. An update queued but not yet handled when the
-process dies (kill -9, power cut, OOM) would be gone. Here the queue's `put` returns only once the update
-has been handled, which delays both confirmations until then. After a crash Telegram delivers the update
-again; the ledger (models/ledger.py) applies its write once. On a clean stop (SIGTERM, SIGINT) the updates
-already queued are handled and then confirmed, so a restart neither repeats nor skips any.
+process dies (kill -9, power cut, OOM) would be gone. Here Telegram is told only about handled updates:
 
-This relies on updates being handled one at a time by blocking handlers (python-telegram-bot's default):
-with `concurrent_updates` or `block=False` handlers, "handled" would be signalled too early.
+- Polling: every update taken from Telegram is "in flight" until handled. getUpdates asks from the lowest
+  update still in flight (the watermark), so Telegram confirms exactly the updates below it; the updates
+  in flight that Telegram hands out again are dropped, not handled twice (`WatermarkBot`).
+- Webhook: the queue's `put` returns, and the request is answered, only once its update is handled.
+
+After a crash Telegram delivers the unfinished updates again. Writes are kept single by the ledger
+(models/ledger.py); an update that was handled completely (read or write, its reply sent) is marked there
+too, so one handled above the watermark is skipped when it comes back, and no reply is sent twice. On a
+clean stop (SIGTERM, SIGINT) the updates already queued are handled and then confirmed.
+
+Updates of different chats run concurrently (`ChatOrderedProcessor`); two updates that share a chat or a
+person run one after the other in the order Telegram sent them, so a dialogue sees its steps in order.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import Application, Updater
+from telegram.ext import Application, BaseUpdateProcessor, Updater
 
+from bot import gate, services
 from handlers import updatelog
+from models import ledger
 
 log = logging.getLogger(__name__)
 
 
 class HandledQueue(asyncio.Queue):
-    """An update queue whose `put` of an Update waits until the application has handled that update."""
+    """An update queue that knows which updates are in flight (queued or being handled). Its `put` of an
+    Update waits until the application has handled it, unless `wait_for_handling` is off (polling, where
+    the watermark does the waiting)."""
 
     def __init__(self) -> None:
         super().__init__()
         self._waiting: dict[int, asyncio.Future[None]] = {}
+        self.in_flight: dict[int, int] = {}  # update_id -> id(update)
+        self.wait_for_handling = True
         self._refusal: Callable[[], Exception] | None = None
         self._idle = asyncio.Event()
         self._idle.set()
+        self.changed = asyncio.Event()
+
+    def watermark(self) -> int | None:
+        """The lowest update id still in flight: Telegram may confirm only those below it."""
+        return min(self.in_flight) if self.in_flight else None
 
     def refuse_new(self, error: Callable[[], Exception]) -> None:
         """From now on, putting an update raises `error()`: the sender keeps it and delivers it later."""
@@ -59,18 +79,106 @@ class HandledQueue(asyncio.Queue):
         self._idle.clear()
         done = asyncio.get_running_loop().create_future()
         self._waiting[id(item)] = done
+        self.in_flight[item.update_id] = id(item)
+        if not self.wait_for_handling:
+            await super().put(item)
+            return
         try:
             await super().put(item)
             await done
         finally:
-            self._waiting.pop(id(item), None)
-            if not self._waiting:
-                self._idle.set()
+            self._forget(item)
+
+    def _forget(self, update: Update) -> None:
+        self._waiting.pop(id(update), None)
+        if self.in_flight.get(update.update_id) == id(update):
+            del self.in_flight[update.update_id]
+        if not self._waiting:
+            self._idle.set()
+        self.changed.set()
+        self.changed = asyncio.Event()
 
     def handled(self, update: object) -> None:
+        if not isinstance(update, Update):
+            return
         done = self._waiting.get(id(update))
         if done is not None and not done.done():
             done.set_result(None)
+        if not self.wait_for_handling:
+            self._forget(update)
+
+
+class WatermarkBot:
+    """The bot as the polling Updater sees it: getUpdates asks from the watermark, and updates already in
+    flight are not handed out again. Everything else is the application's bot."""
+
+    IN_FLIGHT_WAIT = 0.1  # when Telegram returned only updates in flight: wait this long for one to finish
+
+    def __init__(self, bot: Any, queue: HandledQueue) -> None:
+        self._bot = bot
+        self._queue = queue
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._bot, name)
+
+    async def get_updates(self, offset: int | None = None, **kwargs: Any) -> tuple[Update, ...]:
+        low = self._queue.watermark()
+        if low is not None and offset is not None and low < offset:
+            offset = low
+            kwargs["timeout"] = 0  # Telegram answers at once anyway: those updates are pending
+        changed = self._queue.changed
+        updates = await self._bot.get_updates(offset=offset, **kwargs)
+        fresh = tuple(u for u in updates if u.update_id not in self._queue.in_flight)
+        if updates and not fresh:
+            # Only updates in flight: poll again when one of them finishes (or shortly), not in a busy loop.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(changed.wait(), self.IN_FLIGHT_WAIT)
+        return fresh
+
+
+class ChatOrderedProcessor(BaseUpdateProcessor):
+    """Updates run concurrently, except that updates sharing a chat or a person run in arrival order."""
+
+    def __init__(self, max_concurrent_updates: int = 64) -> None:
+        super().__init__(max_concurrent_updates)
+        self._tails: dict[object, asyncio.Future[None]] = {}
+
+    @staticmethod
+    def keys(update: object) -> list[object]:
+        if not isinstance(update, Update):
+            return []
+        keys: list[object] = []
+        if update.effective_chat is not None:
+            keys.append(("chat", update.effective_chat.id))
+        if update.effective_user is not None:
+            keys.append(("user", update.effective_user.id))
+        return keys
+
+    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        # The place in line is taken here, before the first await, so arrival order is kept.
+        keys = self.keys(update)
+        before = [self._tails[k] for k in keys if k in self._tails]
+        mine = asyncio.get_running_loop().create_future()
+        for key in keys:
+            self._tails[key] = mine
+        try:
+            for earlier in before:
+                await asyncio.shield(earlier)
+            await super().process_update(update, coroutine)
+        finally:
+            mine.set_result(None)
+            for key in keys:
+                if self._tails.get(key) is mine:
+                    del self._tails[key]
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        await coroutine
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
 
 
 class DrainingUpdater(Updater):
@@ -138,13 +246,29 @@ class IkuApplication(Application):
 
     last_handled_update_id: int | None = None
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.gate: gate.Gate | None = None
+
     async def process_update(self, update: object) -> None:
         if not isinstance(update, Update):
             await super().process_update(update)
             return
         token = updatelog.begin(update)
+        svc = services.of(self)
         try:
-            await super().process_update(update)
+            if self.gate is None:
+                self.gate = gate.Gate(svc.settings.flood_updates_per_minute)
+            seen = await ledger.lookup(svc.db, update.update_id)
+            if seen is not None and seen.replied:  # handled completely before a crash: not again
+                updatelog.note(updatelog.DUPLICATE)
+                return
+            non_member = await gate.admit(self.gate, self, update)
+            if non_member is not None:
+                await super().process_update(update)
+                if non_member and updatelog.replies():
+                    self.gate.answered(non_member, svc.clock.utcnow())
+                await ledger.mark_handled(svc.db, update.update_id, svc.clock.utcnow())
         finally:
             updatelog.end(token)
             if update.update_id > (self.last_handled_update_id or 0):

@@ -15,9 +15,9 @@ from urllib.parse import urlsplit
 from sqlalchemy.engine import make_url
 from telegram import Update
 from telegram.error import InvalidToken
-from telegram.ext import Application
+from telegram.ext import Application, Updater
 
-from bot.intake import DrainingUpdater, confirm_handled
+from bot.intake import DrainingUpdater, HandledQueue, WatermarkBot, confirm_handled
 from bot.settings import Settings
 
 log = logging.getLogger("bot")
@@ -123,6 +123,10 @@ def run(settings: Settings) -> int:
             )
         else:
             log.info("starting in polling mode against %s", settings.telegram_api_url)
+            queue = application.update_queue
+            if isinstance(queue, HandledQueue):  # confirm up to the watermark (bot/intake.py)
+                queue.wait_for_handling = False
+                application.updater = Updater(WatermarkBot(application.bot, queue), queue)  # type: ignore[arg-type]
             application.post_stop = _after(application.post_stop, confirm_handled)
             application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
     except InvalidToken:

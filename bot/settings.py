@@ -33,6 +33,8 @@ class Settings(BaseSettings):
 
     digest_stale_days: int = 14
     digest_grace_hours: int = 12
+    # Flood control (bot/gate.py): updates one account may send within a minute before it is ignored.
+    flood_updates_per_minute: int = 30
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -36,6 +36,7 @@ async def send(update: Update, text: str, **kwargs) -> None:
     await chat.send_message(
         without_bidi_controls(text), parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEW, **kwargs
     )
+    updatelog.note_reply()
 
 
 async def answer_button(query: CallbackQuery, text: str | None = None, *, alert: bool = False) -> None:

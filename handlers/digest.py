@@ -108,10 +108,29 @@ async def ringkasan(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await content.send_now(context.bot, chat.id, data, baseline)
 
 
+NOT_INVITED = (
+    "Mohon maaf, bot ini hanya dapat ditambahkan ke grup oleh admin atau kepala subbagian Bagian Hukum "
+    "Setda Kota Probolinggo. Bot akan meninggalkan grup ini."
+)
+_OUTSIDE = (ChatMember.LEFT, ChatMember.BANNED)
+
+
 async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The bot left or was removed from a group: its digest stops."""
+    """The bot added to a group by someone who may not: one polite message, then it leaves. The bot left
+    or was removed from a group: its digest stops."""
     change = update.my_chat_member
-    if change is None or change.new_chat_member.status not in (ChatMember.LEFT, ChatMember.BANNED):
+    if change is None:
+        return
+    if change.new_chat_member.status not in _OUTSIDE:
+        if change.old_chat_member.status in _OUTSIDE and change.chat.type in GROUPS:
+            async with services.of(context).db.session() as session:
+                adder = await members.get(session, change.from_user.id)
+            if not allowed(adder, Action.subscribe):
+                log.info(
+                    "added to chat %s by %s, who may not add the bot; leaving", change.chat.id, change.from_user.id
+                )
+                await context.bot.send_message(change.chat.id, NOT_INVITED)
+                await context.bot.leave_chat(change.chat.id)
         return
     async with services.of(context).db.session() as session:
         stopped = await digests.deactivate(

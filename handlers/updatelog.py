@@ -22,6 +22,7 @@ DUPLICATE = "duplicate"  # a redelivered update whose write had been stored befo
 INVALID = "invalid"  # bad input, explained to the user, nothing written
 REFUSED = "refused"  # the caller may not do this
 ERROR = "error"  # an unexpected failure (logged separately with its traceback)
+IGNORED = "ignored"  # flood control dropped it (bot/gate.py): no handler ran, nothing was sent
 
 
 @dataclass
@@ -29,6 +30,7 @@ class _Record:
     update: Update
     started: float
     outcomes: list[str] = field(default_factory=list)
+    replies: int = 0
 
 
 _current: ContextVar[_Record | None] = ContextVar("iku_update", default=None)
@@ -39,6 +41,18 @@ def note(outcome: str) -> None:
     record = _current.get()
     if record is not None and outcome not in record.outcomes:
         record.outcomes.append(outcome)
+
+
+def note_reply() -> None:
+    """A message went to the update's chat (counted for flood control)."""
+    record = _current.get()
+    if record is not None:
+        record.replies += 1
+
+
+def replies() -> int:
+    record = _current.get()
+    return 0 if record is None else record.replies
 
 
 def command(update: Update) -> str:

@@ -3,18 +3,26 @@ was confirmed); a write is applied once and its reply is sent once."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.db import Database
 from models.errors import InputError
 from models.tables import ProcessedUpdate
+
+log = logging.getLogger(__name__)
+# SQLite has one writer: a transaction that read before another one committed cannot write and gets
+# "database is locked" at once. It is run again from the start; the user never sees it.
+BUSY_RETRIES = 8
 
 
 @dataclass(frozen=True)
@@ -37,21 +45,62 @@ async def apply_once(
     if update_id is None:
         async with db.session() as session:
             return Outcome(await work(session), duplicate=False, replied=False)
-    seen = await lookup(db, update_id)
-    if seen is not None:
-        return Outcome(seen.reply, duplicate=True, replied=seen.replied)
-    try:
-        async with db.session() as session:
-            reply = await work(session)
-            session.add(ProcessedUpdate(update_id=update_id, reply=reply, replied=False, at=now))
-    except (IntegrityError, InputError):
-        # Another worker applied the same update between our check and our commit (our work then fails
-        # on the row it wrote, e.g. "already enacted"); otherwise the error is the user's.
+    for attempt in range(BUSY_RETRIES + 1):
         seen = await lookup(db, update_id)
-        if seen is None:
-            raise
-        return Outcome(seen.reply, duplicate=True, replied=seen.replied)
-    return Outcome(reply, duplicate=False, replied=False)
+        if seen is not None:
+            return Outcome(seen.reply, duplicate=True, replied=seen.replied)
+        try:
+            async with db.session() as session:
+                reply = await work(session)
+                session.add(ProcessedUpdate(update_id=update_id, reply=reply, replied=False, at=now))
+        except OperationalError as exc:
+            if not is_busy(exc) or attempt == BUSY_RETRIES:
+                raise
+            log.debug("database busy, update %s tried again (%d)", update_id, attempt + 1)
+            await asyncio.sleep(0.002 * 2**attempt)
+            continue
+        except IntegrityError:
+            # Another worker applied the same update between our check and our commit, or a concurrent
+            # write took a unique key (a number, a register key) that our check saw free: run again, and
+            # the check now sees it.
+            if attempt >= 1 and await lookup(db, update_id) is None:
+                raise
+            continue
+        except InputError:
+            # Our work may fail on the row another worker wrote for this update ("already enacted").
+            seen = await lookup(db, update_id)
+            if seen is None:
+                raise
+            return Outcome(seen.reply, duplicate=True, replied=seen.replied)
+        return Outcome(reply, duplicate=False, replied=False)
+    raise AssertionError("unreachable")
+
+
+def is_busy(exc: OperationalError) -> bool:
+    text = str(exc.orig).lower()
+    return "database is locked" in text or "database is busy" in text or "database table is locked" in text
+
+
+async def mark_handled(db: Database, update_id: int | None, now: datetime) -> None:
+    """The update was handled and answered: if Telegram delivers it again, it is skipped. A write's own
+    marker (with its reply) stays as it is."""
+    if update_id is None:
+        return
+    dialect = postgresql if not db.is_sqlite else sqlite
+    statement = (
+        dialect.insert(ProcessedUpdate)
+        .values(update_id=update_id, reply="", replied=True, at=now)
+        .on_conflict_do_nothing(index_elements=["update_id"])
+    )
+    for attempt in range(BUSY_RETRIES + 1):
+        try:
+            async with db.session() as session:
+                await session.exec(statement)
+            return
+        except OperationalError as exc:
+            if not is_busy(exc) or attempt == BUSY_RETRIES:
+                raise
+            await asyncio.sleep(0.002 * 2**attempt)
 
 
 async def lookup(db: Database, update_id: int | None) -> ProcessedUpdate | None:

@@ -99,6 +99,8 @@ def make_settings(db_url: str, **overrides: Any) -> Settings:
         database_url=db_url,
         admin_ids=[ADMIN],
         timezone="Asia/Jakarta",
+        # The tests' clock stands still, so every update falls into one minute; tests/test_flood.py sets it.
+        flood_updates_per_minute=100_000,
     )
     values.update(overrides)
     return Settings(_env_file=None, **values)
@@ -227,12 +229,18 @@ def clock() -> Clock:
 
 @asynccontextmanager
 async def running_harness(
-    db_url: str, clock: Clock | None = None, first_update_id: int = 1, **settings: Any
+    db_url: str,
+    clock: Clock | None = None,
+    first_update_id: int = 1,
+    *,
+    api: RecordingBotApi | None = None,
+    rate_limit: bool = False,
+    **settings: Any,
 ) -> AsyncIterator[BotHarness]:
     """The real Application, started as the bot starts it, with a recording Bot API. Without `clock` the
     application makes its own from the settings' time zone (reachable as `harness.clock`)."""
-    api = RecordingBotApi()
-    application = build_application(make_settings(db_url, **settings), request=api, clock=clock, rate_limit=False)
+    api = api or RecordingBotApi()
+    application = build_application(make_settings(db_url, **settings), request=api, clock=clock, rate_limit=rate_limit)
     async with running(application):
         harness = BotHarness(application, api, application.bot_data["services"].clock)
         harness._update_ids = itertools.count(first_update_id)

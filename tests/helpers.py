@@ -85,6 +85,8 @@ async def state(harness: BotHarness) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for model in (Product, Case, Member, AuditEntry, ProcessedUpdate):
         rows = await all_rows(harness, model)
+        if model is ProcessedUpdate:  # "handled, answered" markers of updates without a write are no change
+            rows = [r for r in rows if r.reply]
         out[model.__name__] = [r.model_dump() for r in rows]
     return out
 

@@ -43,7 +43,8 @@ async def test_number_taken_at_flush_time_is_refused_and_nothing_is_half_written
     assert "Nomor 7 Tahun 2026 untuk Perwali sudah dipakai" in reply
     async with harness.db.session() as session:
         assert (await session.get(Product, 2)).enacted_on is None
-        assert await session.get(ProcessedUpdate, 500) is None
+        marker = await session.get(ProcessedUpdate, 500)  # answered, so a redelivery is skipped; nothing written
+        assert marker is not None and marker.reply == "" and marker.replied
         enactments = (
             await session.exec(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "product.enact"))
         ).one()

@@ -1,7 +1,7 @@
 """/langganan, /berhenti, /jadwal, /ringkasan; the jobs that follow the subscriptions; removal from a group
 and the upgrade to a supergroup."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -127,6 +127,8 @@ async def test_digest_on_request_for_members_and_in_subscribed_groups(harness):
 
     assert "belum terdaftar" in (await harness.send("/ringkasan", user=555, chat=GROUP, chat_type="group"))[0]
     await subscribe(harness)
+    assert await harness.send("/ringkasan", user=555, chat=GROUP, chat_type="group") == []  # one reply per 10 min
+    harness.clock.advance(timedelta(minutes=10))
     replies = await harness.send("/ringkasan", user=555, chat=GROUP, chat_type="group")
     assert len(replies) == 2 and "Ringkasan Mingguan IKU" in replies[0]
     assert digest_texts(harness.api, GROUP)

@@ -104,7 +104,7 @@ async def test_reply_lost_the_first_time_is_sent_on_redelivery_without_writing_t
 async def test_a_refused_update_delivered_twice_writes_nothing_either_time(harness):
     before = await state(harness)
     first, second = await deliver_twice(harness, "/tetapkan 99 1")
-    assert "tidak ditemukan" in first[0] and "tidak ditemukan" in second[0]
+    assert "tidak ditemukan" in first[0] and second == []  # answered once (bot/intake.py)
     assert await state(harness) == before
 
 
@@ -116,6 +116,12 @@ async def test_concurrent_deliveries_of_the_same_update_write_once(harness):
     assert await count(harness, AuditEntry, AuditEntry.action == "case.open") == 1
     sent = [c.params["text"] for c in harness.api.sent(start)]
     assert 1 <= len(sent) <= 2 and all("Perkara dicatat" in t for t in sent), sent
+
+
+async def test_a_read_delivered_again_is_answered_once(harness):
+    first, second = await deliver_twice(harness, "/iku", update_id=600)
+    assert len(first) == 1 and "Capaian" in first[0]
+    assert second == []
 
 
 async def test_old_markers_are_forgotten(harness, clock):

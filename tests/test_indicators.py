@@ -484,3 +484,39 @@ def test_unknown_timezone_setting_is_refused_at_start(monkeypatch):
     with pytest.raises(ValidationError, match="unknown time zone"):
         Settings(_env_file=None, timezone="Asia/Probolinggo")
     assert Settings(_env_file=None).timezone == "Asia/Jakarta"
+
+
+async def test_each_indicator_query_is_answered_from_an_index_alone(harness):
+    """Migration 0004's covering indexes: no table row is read for any figure, on either database. On
+    PostgreSQL the planner is told not to scan tables this small, and must then manage with the index alone
+    (an Index Only Scan)."""
+    await _seed_some(harness)
+    statements: list[tuple[str, object]] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        if re.search(r"\b(product|legal_case)\b", statement) and not statement.startswith("EXPLAIN"):
+            statements.append((statement, parameters))
+
+    engine = harness.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        async with harness.db.session() as session:
+            await indicators.compute(session, Period(2026), date(2026, 11, 24))
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+    assert len(statements) == 3
+    async with harness.db.engine.connect() as conn:
+        if not harness.db.is_sqlite:
+            for setting in ("enable_seqscan", "enable_bitmapscan"):
+                await conn.exec_driver_sql(f"SET {setting} = off")
+        for statement, parameters in statements:
+            if harness.db.is_sqlite:
+                plan = (await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)).all()
+                details = " | ".join(str(row[-1]) for row in plan)
+                assert "USING COVERING INDEX" in details, (statement, details)
+                assert "USING INDEX" not in details.replace("USING COVERING INDEX", ""), (statement, details)
+            else:
+                plan = (await conn.exec_driver_sql("EXPLAIN " + statement, parameters)).all()
+                details = " | ".join(str(row[0]) for row in plan)
+                assert "Index Only Scan" in details, (statement, details)
+                assert "Seq Scan" not in details and "Bitmap Heap Scan" not in details, (statement, details)

@@ -31,7 +31,10 @@ async def stored(db_url: str) -> tuple[Counter, int, int]:
                     select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "product.propose")
                 )
             ).one()
-            ledger = (await session.exec(select(func.count()).select_from(ProcessedUpdate))).one()
+            # Writes' markers (with their reply); "handled" markers of reads have none.
+            ledger = (
+                await session.exec(select(func.count()).select_from(ProcessedUpdate).where(ProcessedUpdate.reply != ""))
+            ).one()
             return titles, int(audit), int(ledger)
     finally:
         await db.dispose()

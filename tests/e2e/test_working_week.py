@@ -42,7 +42,14 @@ async def records(db_url: str) -> Records:
                 "cases": list((await session.exec(select(Case).order_by(col(Case.id)))).all()),
                 "members": list((await session.exec(select(Member).order_by(col(Member.user_id)))).all()),
                 "audit": list((await session.exec(select(AuditEntry.action))).all()),
-                "ledger": int((await session.exec(select(func.count()).select_from(ProcessedUpdate))).one()),
+                # Writes' markers (with their reply); "handled" markers of reads have none.
+                "ledger": int(
+                    (
+                        await session.exec(
+                            select(func.count()).select_from(ProcessedUpdate).where(ProcessedUpdate.reply != "")
+                        )
+                    ).one()
+                ),
             }
     finally:
         await db.dispose()
@@ -152,8 +159,11 @@ async def test_working_week(mode, standin, bots, bot_env, db_url):
     writes = 4 + 5 + 4 + 2 + 4 + 1 + 1
     assert stored["ledger"] == writes
 
-    # Every update was delivered once and answered; the log has one line per update, without personal data.
-    assert set(standin.deliveries.values()) == {1}
+    # Every update was handled once and answered; the log has one line per update, without personal data.
+    # Polling asks from the watermark, so Telegram may hand out an update still being handled again; it is
+    # dropped, not handled twice (bot/intake.py). Webhook requests are answered once handled.
+    if mode == "webhook":
+        assert set(standin.deliveries.values()) == {1}
     log = bots.log_path.read_text()
     lines = re.findall(r"bot\.updates: update (\d+) (\S+) user=(\d+) chat=(-?\d+) outcome=(\S+) duration=\d+ms", log)
     assert sorted(int(line[0]) for line in lines) == [u["update_id"] for u in standin.updates]
