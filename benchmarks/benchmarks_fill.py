@@ -12,7 +12,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def fill(path: Path, products: int) -> None:
-    from iku_scale import FILL_SQLITE  # type: ignore[import-not-found]
+    from iku_scale import FILL_SQLITE
 
     from models.migrate import upgrade
 

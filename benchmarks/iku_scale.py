@@ -20,6 +20,7 @@ import time
 import uuid
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -100,9 +101,11 @@ async def one(url: str, sync_url: str, products: int, pg: bool) -> tuple[tuple[f
     with engine.connect() as conn:
         if pg:
             for statement in filter(str.strip, fill.split(";")):
-                conn.connection.driver_connection.execute(statement)  # no parameters: '%' is modulo
+                raw: Any = conn.connection.driver_connection
+                raw.execute(statement)  # no parameters: '%' is modulo
         else:
-            conn.connection.driver_connection.executescript(fill)
+            sqlite_conn: Any = conn.connection.driver_connection
+            sqlite_conn.executescript(fill)
     db = Database(url)
     covered = await timed(db)
     await db.dispose()

@@ -56,7 +56,7 @@ async def start_once(command: list[str], env: dict[str, str], log: Path) -> tupl
 
 
 async def main(args) -> None:
-    from benchmarks_fill import fill  # type: ignore[import-not-found]
+    from benchmarks_fill import fill
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "iku.db"

@@ -167,7 +167,9 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
             keys.append(("user", update.effective_user.id))
         return keys
 
-    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+    # Overridden although python-telegram-bot marks it final: an update waiting for its chat's turn must not
+    # hold one of the concurrency slots, or one flooded chat would fill them all and stall every other chat.
+    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:  # type: ignore[misc]
         # The place in line is taken here, before the first await, so arrival order is kept.
         keys = self.keys(update)
         before = [self._tails[k] for k in keys if k in self._tails]

@@ -9,7 +9,7 @@ import contextlib
 import logging
 from collections import defaultdict
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from models import products
 from models.tables import AuditEntry, Product
@@ -72,7 +72,9 @@ class HeldChat(RecordingBotApi):
         self.chat = chat
         self.release = asyncio.Event()
 
-    async def do_request(self, url, method, request_data=None, **kwargs):
+    async def do_request(  # type: ignore[override]
+        self, url: str, method: str, request_data: Any = None, **kwargs: Any
+    ) -> tuple[int, bytes]:
         if (
             url.endswith("/sendMessage")
             and request_data
@@ -135,7 +137,7 @@ async def test_two_chats_racing_for_one_enactment_number(harness, monkeypatch, c
     assert sum("Nomor 7 Tahun 2026 untuk Perwali sudah dipakai" in t for t in texts) == 1, texts
     assert "error while handling" not in caplog.text
     async with harness.db.session() as session:
-        numbered = (await session.exec(select(Product.number).where(Product.number.is_not(None)))).all()
+        numbered = (await session.exec(select(Product.number).where(col(Product.number).is_not(None)))).all()
     assert numbered == [7]
     assert await count(harness, AuditEntry, AuditEntry.action == "product.enact") == 1
 
