@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
+from typing import Any
 
 from sqlmodel import col, select
 
