@@ -251,15 +251,35 @@ async def ask(
     warn = f"{replies.warning(error)}\n" if error else ""
     cancel = [InlineKeyboardButton("Batal", callback_data=_callback(form.name, index, "n"))]
 
+    # Composed inside the session, sent after it: a reply waiting for Telegram's rate limit must not keep
+    # the database's turn (models/db.py).
+    text, markup, result = await _compose(context, draft, form, index, member, head, warn, cancel)
+    if result is _AGAIN:  # the list shrank meanwhile
+        return await ask(update, context, error, member=member)
+    if text is not None:
+        await send(update, text, **({"reply_markup": markup} if markup is not None else {}))
+    return result
+
+
+_AGAIN = object()
+
+
+async def _compose(
+    context: ContextTypes.DEFAULT_TYPE,
+    draft: dict,
+    form: Any,
+    index: int,
+    member: Member,
+    head: str,
+    warn: str,
+    cancel: list[InlineKeyboardButton],
+) -> tuple[str | None, InlineKeyboardMarkup | None, object]:
     async with services.of(context).db.session() as session:
         step_input = StepInput(session, draft["values"], services.of(context).clock.today(), member)
         if index >= len(form.steps):
             summary = await form.summary(step_input)
             keyboard = [[InlineKeyboardButton("Simpan", callback_data=_callback(form.name, index, "y")), cancel[0]]]
-            await send(
-                update, f"{warn}{head}\n{summary}\n\nSimpan data ini?", reply_markup=InlineKeyboardMarkup(keyboard)
-            )
-            return ACTIVE
+            return f"{warn}{head}\n{summary}\n\nSimpan data ini?", InlineKeyboardMarkup(keyboard), ACTIVE
         step = form.steps[index]
         progress = f" ({_position(form, draft)})"
         rows: list[list[InlineKeyboardButton]] = []
@@ -295,11 +315,10 @@ async def ask(
             items, total = await step.listing(session, page * PAGE_SIZE, PAGE_SIZE)
             if total == 0:
                 _clear(context)
-                await send(update, f"{warn}{head}\n{replies.escape(step.empty)}")
-                return END
+                return f"{warn}{head}\n{replies.escape(step.empty)}", None, END
             if not items and page > 0:  # the list shrank meanwhile
                 draft["page"] = 0
-                return await ask(update, context, error, member=member)
+                return None, None, _AGAIN
             rows = [
                 [
                     InlineKeyboardButton(
@@ -319,8 +338,7 @@ async def ask(
             if pages > 1:
                 prompt += f" (halaman {page + 1} dari {pages})"
         rows.append(cancel)
-    await send(update, f"{warn}{head}{progress}\n{prompt}", reply_markup=InlineKeyboardMarkup(rows))
-    return ACTIVE
+        return f"{warn}{head}{progress}\n{prompt}", InlineKeyboardMarkup(rows), ACTIVE
 
 
 def _position(form: Form, draft: dict[str, Any]) -> str:
