@@ -48,6 +48,8 @@ class HandledQueue(asyncio.Queue):
         super().__init__()
         self._waiting: dict[int, asyncio.Future[None]] = {}
         self.in_flight: dict[int, int] = {}  # update_id -> id(update)
+        # Handled, but maybe not yet confirmed to Telegram (an update below them is still in flight).
+        self.finished: set[int] = set()
         self.wait_for_handling = True
         self._refusal: Callable[[], Exception] | None = None
         self._idle = asyncio.Event()
@@ -91,12 +93,22 @@ class HandledQueue(asyncio.Queue):
 
     def _forget(self, update: Update) -> None:
         self._waiting.pop(id(update), None)
+        low = self.watermark()
         if self.in_flight.get(update.update_id) == id(update):
             del self.in_flight[update.update_id]
+            self.finished.add(update.update_id)
         if not self._waiting:
             self._idle.set()
-        self.changed.set()
-        self.changed = asyncio.Event()
+        if self.watermark() != low:
+            self.changed.set()
+            self.changed = asyncio.Event()
+
+    def confirmed_below(self, offset: int) -> None:
+        """Telegram was told about every update below `offset`: they will not come back."""
+        self.finished = {u for u in self.finished if u >= offset}
+
+    def seen(self, update_id: int) -> bool:
+        return update_id in self.in_flight or update_id in self.finished
 
     def handled(self, update: object) -> None:
         if not isinstance(update, Update):
@@ -112,7 +124,8 @@ class WatermarkBot:
     """The bot as the polling Updater sees it: getUpdates asks from the watermark, and updates already in
     flight are not handed out again. Everything else is the application's bot."""
 
-    IN_FLIGHT_WAIT = 0.1  # when Telegram returned only updates in flight: wait this long for one to finish
+    # When Telegram returned only updates in flight: wait at most this long for them before asking again.
+    IN_FLIGHT_WAIT = 0.25
 
     def __init__(self, bot: Any, queue: HandledQueue) -> None:
         self._bot = bot
@@ -126,13 +139,15 @@ class WatermarkBot:
         if low is not None and offset is not None and low < offset:
             offset = low
             kwargs["timeout"] = 0  # Telegram answers at once anyway: those updates are pending
-        changed = self._queue.changed
         updates = await self._bot.get_updates(offset=offset, **kwargs)
-        fresh = tuple(u for u in updates if u.update_id not in self._queue.in_flight)
+        if offset is not None:
+            self._queue.confirmed_below(offset)
+        fresh = tuple(u for u in updates if not self._queue.seen(u.update_id))
         if updates and not fresh:
-            # Only updates in flight: poll again when one of them finishes (or shortly), not in a busy loop.
+            # Only updates in flight: ask again once all are handled, or after a moment, never in a tight loop
+            # (every answer repeats all updates in flight, and parsing them would starve the handlers).
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(changed.wait(), self.IN_FLIGHT_WAIT)
+                await asyncio.wait_for(self._queue.drain(self.IN_FLIGHT_WAIT), self.IN_FLIGHT_WAIT)
         return fresh
 
 
@@ -154,7 +169,9 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
             keys.append(("user", update.effective_user.id))
         return keys
 
-    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+    # Overridden although python-telegram-bot marks it final: an update waiting for its chat's turn must not
+    # hold one of the concurrency slots, or one flooded chat would fill them all and stall every other chat.
+    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:  # type: ignore[misc]
         # The place in line is taken here, before the first await, so arrival order is kept.
         keys = self.keys(update)
         before = [self._tails[k] for k in keys if k in self._tails]
@@ -249,10 +266,24 @@ class IkuApplication(Application):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.gate: gate.Gate | None = None
+        self.leaving = False
+        self.left_for_later: set[int] = set()  # polling, stopping: taken from Telegram but not started
+
+    async def stop(self) -> None:
+        # Polling takes every pending update at once; on a stop only those already started are finished,
+        # the rest stay unconfirmed and come back after the restart (confirm_handled).
+        queue = self.update_queue
+        self.leaving = isinstance(queue, HandledQueue) and not queue.wait_for_handling
+        await super().stop()
 
     async def process_update(self, update: object) -> None:
         if not isinstance(update, Update):
             await super().process_update(update)
+            return
+        if self.leaving:
+            self.left_for_later.add(update.update_id)
+            if isinstance(self.update_queue, HandledQueue):
+                self.update_queue.handled(update)
             return
         token = updatelog.begin(update)
         svc = services.of(self)
@@ -284,9 +315,11 @@ async def confirm_handled(application: Application) -> None:
     updates handled while stopping; without this call a restart would receive them again.
     """
     last = getattr(application, "last_handled_update_id", None)
-    if last is None:
+    left: set[int] = getattr(application, "left_for_later", set())
+    if last is None and not left:
         return
+    offset = min(left) if left else (last or 0) + 1
     try:
-        await application.bot.get_updates(offset=last + 1, limit=1, timeout=0)
+        await application.bot.get_updates(offset=offset, limit=1, timeout=0)
     except TelegramError as exc:  # the ledger still keeps a redelivered write single
         log.warning("could not confirm the handled updates to Telegram: %s", exc)

@@ -27,6 +27,7 @@ class DatabasePersistence(BasePersistence):
             update_interval=update_interval,
         )
         self.db = db
+        self._written: dict[int, str] = {}  # user id -> the user data last stored, as JSON
 
     # conversations: one row per dialogue, key "<name>|[chat, user]" -> {"state": state}. A row per key
     # (not one row per conversation handler) so that writes of two dialogues flushed together, which
@@ -58,10 +59,16 @@ class DatabasePersistence(BasePersistence):
         return data
 
     async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
+        # python-telegram-bot hands over every user's data after every update: write only what changed.
+        written = json.dumps(data or None, sort_keys=True, default=str)
+        if self._written.get(user_id) == written:
+            return
         await stored_state.put(self.db, USER_DATA, str(user_id), data or None)
+        self._written[user_id] = written
 
     async def drop_user_data(self, user_id: int) -> None:
         await stored_state.put(self.db, USER_DATA, str(user_id), None)
+        self._written.pop(user_id, None)
 
     async def refresh_user_data(self, user_id: int, user_data: dict[Any, Any]) -> None:
         return None

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import overload
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+_holding: ContextVar[bool] = ContextVar("iku_db_turn", default=False)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - driver hook
@@ -27,6 +31,7 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        self._turn: asyncio.Lock | None = asyncio.Lock() if self.is_sqlite else None
 
     @property
     def is_sqlite(self) -> bool:
@@ -34,9 +39,24 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A session whose work is committed on success and rolled back on any error."""
-        async with self._sessions() as session, session.begin():
-            yield session
+        """A session whose work is committed on success and rolled back on any error.
+
+        SQLite has one writer, and a writer that waits for another sleeps in steps of up to 100 ms: with
+        updates handled concurrently that would be most of the time. So on SQLite this process runs one
+        transaction at a time (they take a millisecond or two); a session opened inside another, in the
+        same task, joins that turn. Other processes (the digest CLI) are still waited for by busy_timeout,
+        and models/ledger.py retries what still finds the database busy."""
+        if self._turn is None or _holding.get():
+            async with self._sessions() as session, session.begin():
+                yield session
+            return
+        async with self._turn:
+            token = _holding.set(True)
+            try:
+                async with self._sessions() as session, session.begin():
+                    yield session
+            finally:
+                _holding.reset(token)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

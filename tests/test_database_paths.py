@@ -53,7 +53,9 @@ async def test_number_taken_at_flush_time_is_refused_and_nothing_is_half_written
 
 
 async def test_one_update_applied_by_two_workers_at_once_is_applied_once(db_url):
-    db = Database(db_url)
+    # Two workers are two processes, each with its own engine (within one process SQLite transactions take
+    # turns, models/db.py, so they could not overlap).
+    db, other = Database(db_url), Database(db_url)
     both_started = asyncio.Event()
     started = 0
 
@@ -76,7 +78,9 @@ async def test_one_update_applied_by_two_workers_at_once_is_applied_once(db_url)
         return f"dicatat #{product.id}"
 
     try:
-        first, second = await asyncio.gather(ledger.apply_once(db, 77, NOW, work), ledger.apply_once(db, 77, NOW, work))
+        first, second = await asyncio.gather(
+            ledger.apply_once(db, 77, NOW, work), ledger.apply_once(other, 77, NOW, work)
+        )
         assert sorted([first.duplicate, second.duplicate]) == [False, True]
         assert first.reply == second.reply
         async with db.session() as session:
@@ -84,3 +88,4 @@ async def test_one_update_applied_by_two_workers_at_once_is_applied_once(db_url)
             assert titles == ["Sekali Saja"]
     finally:
         await db.dispose()
+        await other.dispose()

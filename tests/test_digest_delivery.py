@@ -303,7 +303,7 @@ async def test_429_during_fan_out_is_retried_after_retry_after(apps):
     for chat in groups:
         await subscribe(bot, chat=chat)
     report = await at(bot, MONDAY_8)
-    assert slept == [7.0]
+    assert [s for s in slept if s > 1] == [7.0]  # (the shorter waits spread the broadcast evenly)
     assert sorted(report.sent) == groups and not report.retrying
     assert sorted(digest_calls(bot.api)) == sorted([(m, c) for c in groups for m in ("sendMessage", "sendPhoto")])
 

@@ -9,7 +9,7 @@ import itertools
 import pytest
 from telegram.error import RetryAfter
 
-from bot.telegram_limits import BROADCAST, REPLY, TelegramRateLimiter, broadcasting
+from bot.telegram_limits import BROADCAST, OVERALL_WINDOW, REPLY, TelegramRateLimiter, broadcasting
 
 
 class FakeTime:
@@ -128,33 +128,53 @@ async def test_a_private_chat_gets_a_burst_then_about_one_a_second(clock):
     assert all(gap >= 0.9 for gap in gaps), gaps  # then about one a second
 
 
-async def test_member_replies_go_before_broadcast(clock):
+async def test_broadcast_is_spread_evenly_at_29_a_second(clock):
     limiter, rec = limiter_on(clock), Recorder(clock)
     with broadcasting():
-        digests = [send(limiter, rec, -2000 - n, "digest") for n in range(90)]
+        digests = [send(limiter, rec, -2000 - n, "digest") for n in range(60)]
+    await clock.advance(3, step=0.005)
+    assert all(t.done() for t in digests)
+    times = [t for t, _, _ in rec.sent]
+    assert all(b - a >= 1 / 29 - 0.006 for a, b in itertools.pairwise(times))
+    assert most_in_window(times, 1.0) <= 30 and times[-1] <= 2.2
+
+
+async def test_member_replies_go_before_broadcast(clock):
+    limiter, rec = limiter_on(clock), Recorder(clock)
+    # Replies fill the overall bucket; then broadcast and another reply wait for the next tokens.
+    for n in range(29):
+        send(limiter, rec, 8100 + n, "early")
     await clock.settle()
-    assert len(rec.sent) == 29
+    with broadcasting():
+        digests = [send(limiter, rec, -2000 - n, "digest") for n in range(20)]
+    await clock.settle()
     reply = send(limiter, rec, 8001, "reply")
     await clock.settle()
-    assert not reply.done()  # the overall bucket is empty: it waits, but first in line
-    await clock.advance(1.0)
+    assert len(rec.sent) == 29 and not reply.done()  # the overall bucket is empty: it waits, first in line
+    await clock.advance(OVERALL_WINDOW)
     labels = [label for _, _, label in rec.sent]
-    assert labels.index("reply") == 29  # the very next token
+    assert labels.index("reply") == 29  # the very next token, before the digests that waited longer
     await clock.advance(4)
     assert all(t.done() for t in digests)
 
 
 async def test_explicit_priority_wins_over_the_context(clock):
     limiter, rec = limiter_on(clock), Recorder(clock)
+    for n in range(29):
+        send(limiter, rec, 8200 + n, "early")
+    await clock.settle()
     with broadcasting():
-        for n in range(40):
+        for n in range(5):
             send(limiter, rec, -3000 - n, "digest")
         send(limiter, rec, 8002, "reply", priority=REPLY)
         send(limiter, rec, 8003, "late", priority=BROADCAST)
     await clock.settle()
-    await clock.advance(1.0)
+    await clock.advance(OVERALL_WINDOW)
     labels = [label for _, _, label in rec.sent]
-    assert labels.index("reply") == 29 and labels.index("late") > labels.index("reply")
+    assert labels.index("reply") == 29
+    await clock.advance(2.0)
+    labels = [label for _, _, label in rec.sent]
+    assert labels.index("late") > labels.index("reply")
 
 
 async def test_a_flooded_group_never_delays_another_chat(clock):

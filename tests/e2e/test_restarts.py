@@ -129,3 +129,59 @@ async def test_kill_9_right_after_a_confirmed_write_applies_the_redelivered_upda
     assert titles == Counter({title: 1}) and audit == ledger == 1
     assert f"update {update_id} /usul user={ADMIN} chat={ADMIN} outcome=duplicate" in bots.log_path.read_text()
     assert len(standin.sent(ADMIN)) == 3
+
+
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+async def test_kill_9_with_updates_of_several_chats_in_flight_then_redelivery(mode, standin, bots, bot_env, db_url):
+    """Six people write at once (handled concurrently); the bot is killed while replies are going out. After
+    the restart every write is stored once and every update answered; only a reply that was on its way at
+    the kill (one per chat at most) may arrive twice."""
+    people = [3001 + n for n in range(6)]
+    env = bot_env(mode, ADMIN_IDS=",".join(str(p) for p in [ADMIN, *people]))
+    bot = await bots.start(mode, env=env)
+    day = week_dates()[-1].isoformat()
+    sent_before_kill = 8
+    seen = 0
+
+    def kill_midway(call) -> None:
+        nonlocal seen
+        if call.method == "sendMessage":
+            seen += 1
+            if seen == sent_before_kill:
+                standin.before_answer.remove(kill_midway)
+                os.kill(bot.pid, signal.SIGKILL)
+
+    standin.before_answer.append(kill_midway)
+    expected: dict[int, list[str]] = {}
+    for round_ in range(3):
+        for n, person in enumerate(people):
+            title = TOPICS[round_ * len(people) + n]
+            expected.setdefault(person, []).append(title)
+            standin.message(person, f"/usul perwali {day} {title}")
+    for person in people:
+        standin.message(person, "/iku")
+    assert await bot.wait_exit(30) == -signal.SIGKILL
+
+    await bots.start(mode, env=env)
+
+    def all_answered() -> bool:
+        for person in people:
+            texts = standin.texts(person)
+            if not all(any(title in t for t in texts) for title in expected[person]):
+                return False
+            if not any("Capaian IKU" in t for t in texts):
+                return False
+        return True
+
+    await standin.wait_until(all_answered, 60, "every update answered after the restart")
+    titles, audit, ledger = await stored(db_url)
+    assert titles == Counter(t for ts in expected.values() for t in ts)
+    assert audit == ledger == sum(titles.values())
+    doubled = 0
+    for person in people:
+        texts = standin.texts(person)
+        counts = [sum(title in t for t in texts) for title in expected[person]]
+        counts.append(sum("Capaian IKU" in t for t in texts))
+        assert all(1 <= c <= 2 for c in counts), (person, counts)
+        doubled += sum(c - 1 for c in counts)
+    assert doubled <= len(people), doubled

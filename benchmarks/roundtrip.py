@@ -1,0 +1,161 @@
+"""Benchmark (not a test): the shipped bot (`python -m bot`, SQLite) against a bare python-telegram-bot echo
+bot (benchmarks/echo_bot.py), both over HTTP to the same local Bot API stand-in (tests/e2e/standin.py), in
+one run, so the ratios hold on any machine.
+
+    python benchmarks/roundtrip.py [--rounds 200] [--users 20] [--each 25]
+
+Prints, for each bot: `/iku` and `/usul` round trip (update offered by the stand-in until the reply
+arrives there), p50 and p95, one command at a time; then throughput with `--users` users each sending
+`--each` `/usul` at once. For the shipped bot the database is checked afterwards: every proposal stored
+once, every command answered once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+TOKEN = "7000000001:AAHbenchmarkTokenNotSecret_x9QzWv"
+ADMIN = 1001
+
+
+def bot_env(api_url: str, db_url: str, admins: list[int]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_", "WEBHOOK_", "BOT_"))}
+    env.update(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_URL=api_url,
+        DATABASE_URL=db_url,
+        ADMIN_IDS=",".join(map(str, admins)),
+        TIMEZONE="Asia/Jakarta",
+        LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
+        BOT_MODE="polling",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+async def start(standin, command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    before = len(standin.calls)
+    with log.open("ab") as out:
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)  # noqa: ASYNC220
+    await standin.wait_until(lambda: any(c.method == "getUpdates" for c in standin.calls[before:]), 60, "start")
+    return proc
+
+
+async def round_trips(standin, users: list[int], text_of, rounds: int) -> list[float]:
+    """One command at a time, each from the next user in turn: Telegram allows about one message a second
+    in one chat, and people do not type faster than that."""
+    out = []
+    for n in range(rounds):
+        user = users[n % len(users)]
+        before = len(standin.sent(user))
+        offered = time.monotonic()
+        standin.message(user, text_of(n))
+        await standin.wait_until(lambda u=user, b=before: len(standin.sent(u)) > b, 30, "a reply")
+        out.append((standin.sent(user)[before].at - offered) * 1000)
+    return out
+
+
+async def throughput(standin, users: list[int], each: int, text_of) -> float:
+    expected = {u: len(standin.sent(u)) + each for u in users}
+    started = time.monotonic()
+    for n in range(each):
+        for user in users:
+            standin.message(user, text_of(user, n))
+    await standin.wait_until(lambda: all(len(standin.sent(u)) >= expected[u] for u in users), 120, "all replies")
+    last = max(c.at for u in users for c in standin.sent(u))
+    return len(users) * each / (last - started)
+
+
+def pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 1 else values[0]
+
+
+async def measure(kind: str, args, folder: Path) -> dict[str, float]:
+    from tests.e2e.standin import BotApiStandIn
+
+    standin = BotApiStandIn(TOKEN)
+    await standin.start()
+    users = [5000 + n for n in range(args.users)]
+    askers = [6000 + n for n in range(50)]
+    db_path = folder / f"{kind}.db"
+    env = bot_env(standin.url, f"sqlite+aiosqlite:///{db_path}", [ADMIN, *users, *askers])
+    env["FLOOD_UPDATES_PER_MINUTE"] = "100000"  # one benchmark user sends hundreds of commands
+    command = [sys.executable, "-m", "bot"] if kind == "bot" else [sys.executable, str(ROOT / "benchmarks/echo_bot.py")]
+    if kind == "echo":
+        env["ECHO_CONCURRENT"] = str(args.echo_concurrent)
+    proc = await start(standin, command, env, folder / f"{kind}.log")
+    try:
+        result: dict[str, float] = {}
+        await round_trips(standin, [ADMIN], lambda n: "/iku", 10)  # warm-up
+        iku = await round_trips(standin, askers, lambda n: "/iku", args.rounds)
+        result["iku_p50"], result["iku_p95"] = statistics.median(iku), pct(iku, 95)
+        usul = await round_trips(standin, askers, lambda n: f"/usul perwali Uji Waktu Tempuh Nomor {n}", args.rounds)
+        result["usul_p50"], result["usul_p95"] = statistics.median(usul), pct(usul, 95)
+        result["throughput"] = await throughput(
+            standin, users, args.each, lambda u, n: f"/usul perwali Uji Beban {u} Nomor {n}"
+        )
+        answered = {u: len(standin.sent(u)) for u in users}
+    finally:
+        proc.terminate()
+        proc.wait(30)
+        await standin.stop()
+    if kind == "bot":
+        with sqlite3.connect(db_path) as conn:
+            titles = [t for (t,) in conn.execute("SELECT title FROM product WHERE title LIKE 'Uji Beban %'")]
+        expected = len(users) * args.each
+        result["stored"] = len(titles)
+        result["doubled"] = len(titles) - len(set(titles))
+        result["answered"] = sum(answered.values())
+        if len(set(titles)) != expected or len(titles) != expected or result["answered"] != expected:
+            print(f"!! {kind}: {len(titles)} stored ({len(set(titles))} distinct), {result['answered']} answered")
+    return result
+
+
+async def main(args) -> None:
+    kept = contextlib.nullcontext(tempfile.mkdtemp(dir=args.keep)) if args.keep else None
+    with kept or tempfile.TemporaryDirectory() as folder:
+        if args.keep:
+            print(f"logs and databases in {folder}")
+        try:
+            echo = await measure("echo", args, Path(folder))
+            bot = await measure("bot", args, Path(folder))
+        except BaseException:
+            for log in Path(folder).glob("*.log"):  # noqa: ASYNC240 - after the measurement
+                print(f"--- {log.name}\n{log.read_text()[-3000:]}")
+            raise
+    print(f"{'':34} {'echo bot':>10} {'this bot':>10} {'ratio':>7}")
+    for key, label, unit in (
+        ("iku_p50", "/iku round trip p50", "ms"),
+        ("iku_p95", "/iku round trip p95", "ms"),
+        ("usul_p50", "/usul round trip p50", "ms"),
+        ("usul_p95", "/usul round trip p95", "ms"),
+        ("throughput", f"throughput, {args.users} users x {args.each} /usul", "cmd/s"),
+    ):
+        print(f"{label + ' (' + unit + ')':34} {echo[key]:10.1f} {bot[key]:10.1f} {bot[key] / echo[key]:6.2f}x")
+    print(
+        f"database after the throughput run: {bot['stored']:.0f} proposals stored, {bot['doubled']:.0f} doubled, "
+        f"{bot['answered']:.0f} replies to {args.users * args.each} commands"
+    )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--each", type=int, default=25)
+    parser.add_argument("--keep", help="a folder to keep the logs in (with BENCH_LOG_LEVEL=INFO)")
+    parser.add_argument("--echo-concurrent", type=int, default=1, help="the echo bot's concurrent_updates")
+    asyncio.run(main(parser.parse_args()))
