@@ -10,7 +10,7 @@ from telegram.ext import ChatMemberHandler, ContextTypes, MessageHandler, filter
 
 from handlers import digest_content as content
 from handlers import services
-from handlers.common import answer_error, now, refusal, requires, send, write
+from handlers.common import answer_error, now, refusal, send, write
 from models import digests, members
 from models.errors import InputError
 from models.permissions import Action, allowed
@@ -31,7 +31,6 @@ def _group_only(update: Update) -> Chat:
     return chat
 
 
-@requires(Action.subscribe)
 async def langganan(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> None:
     """/langganan [hari] [HH:MM]"""
     try:
@@ -58,7 +57,6 @@ async def langganan(update: Update, context: ContextTypes.DEFAULT_TYPE, member: 
     await services.of(context).digest_jobs.sync(chat.id)
 
 
-@requires(Action.subscribe)
 async def berhenti(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> None:
     """/berhenti"""
     try:
@@ -77,7 +75,6 @@ async def berhenti(update: Update, context: ContextTypes.DEFAULT_TYPE, member: M
     await services.of(context).digest_jobs.sync(chat.id)
 
 
-@requires(Action.read)
 async def jadwal(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> None:
     """/jadwal: this group's schedule; in a private chat, every group's."""
     svc = services.of(context)
@@ -146,7 +143,6 @@ async def migration(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await services.of(context).digest_jobs.sync(new)
 
 
-COMMANDS = {"langganan": langganan, "berhenti": berhenti, "jadwal": jadwal, "ringkasan": ringkasan}
 HANDLERS = (
     ChatMemberHandler(membership, ChatMemberHandler.MY_CHAT_MEMBER),
     MessageHandler(filters.StatusUpdate.MIGRATE, migration),

@@ -6,11 +6,10 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.telegram_limits import MAX_MESSAGE_CHARS
-from handlers import menus, replies, services
-from handlers.common import answer_error, now, requires, send, write
+from handlers import replies, services
+from handlers.common import answer_error, now, send, write
 from models import members
 from models.errors import InputError
-from models.permissions import Action
 from models.tables import Member
 
 USAGE = (
@@ -22,7 +21,6 @@ USAGE = (
 )
 
 
-@requires(Action.manage_members)
 async def anggota(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> None:
     args = list(context.args or [])
     if not args:
@@ -65,7 +63,4 @@ async def anggota(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Me
         return
     async with services.of(context).db.session() as session:
         changed = await members.get(session, user_id)
-    await menus.set_member_menu(context.bot, user_id, changed)
-
-
-COMMANDS = {"anggota": anggota}
+    await services.of(context).menus.refresh(user_id, changed)

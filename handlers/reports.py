@@ -6,17 +6,15 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from handlers import replies, services
-from handlers.common import answer_error, requires, send, today
+from handlers.common import answer_error, send, today
 from models import cases, indicators, products
 from models.errors import InputError
-from models.permissions import Action
 from models.tables import Member
 
 LIST_LIMIT = 60  # more than fits in one message anyway; the rest is counted, not shown
 SECTIONS = ("usulan", "terbit", "perkara")
 
 
-@requires(Action.read)
 async def iku(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> None:
     """/iku [tahun] [tw1|tw2|tw3|tw4]"""
     day = today(context)
@@ -30,7 +28,6 @@ async def iku(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member
     await send(update, replies.indicators(figures, period, day))
 
 
-@requires(Action.read)
 async def daftar(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> None:
     """/daftar [usulan|terbit|perkara]"""
     args = [a.lower() for a in context.args or []]
@@ -66,6 +63,3 @@ async def _section(session, section: str, day) -> str:
     open_cases, total = await cases.open_cases(session, limit=LIST_LIMIT)
     lines = [replies.case_line(c, day) for c in open_cases]
     return replies.listing("Perkara belum selesai", lines, total, "Tidak ada perkara yang masih berjalan.")
-
-
-COMMANDS = {"iku": iku, "daftar": daftar}

@@ -11,6 +11,7 @@ from telegram.ext import Application, CallbackContext
 
 from models.clock import Clock
 from models.db import Database
+from models.tables import Member
 
 KEY = "services"
 
@@ -23,11 +24,19 @@ class DigestJobs(Protocol):
     def unschedule(self, chat_id: int) -> None: ...
 
 
+class MemberMenus(Protocol):
+    """Refreshes a member's command menu after their role changed (implemented in bot/app.py, which
+    knows the command catalog; the handlers that change members must not import it: it imports them)."""
+
+    async def refresh(self, user_id: int, member: Member | None) -> None: ...
+
+
 @dataclass
 class Services:
     db: Database
     clock: Clock
     digest_jobs: DigestJobs
+    menus: MemberMenus
     digest_stale_days: int
 
     @property

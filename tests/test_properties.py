@@ -19,12 +19,12 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.app import FEATURE_MODULES, SORRY
-from handlers import dialog
+from bot.app import SORRY
+from handlers import catalog, dialog
 from tests.conftest import ADMIN
 from tests.helpers import PEOPLE, STRANGER, add_everyone, state
 
-COMMANDS = sorted({name for module in FEATURE_MODULES for name in module.COMMANDS} | set(dialog.FORMS) | {"batal"})
+COMMANDS = sorted({name for c in catalog.COMMANDS for name in (c.name, *c.aliases)})
 # Commands whose successful answer has a fixed number of parts: /daftar one per section, /ringkasan the
 # digest and its chart.
 MOST_PARTS = {"daftar": 3, "ringkasan": 2}
