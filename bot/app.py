@@ -12,10 +12,10 @@ import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from telegram import Update
+from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, NetworkError, TelegramError
-from telegram.ext import Application, ContextTypes, MessageHandler, TypeHandler, filters
+from telegram.ext import Application, ContextTypes, Defaults, MessageHandler, TypeHandler, filters
 from telegram.request import BaseRequest
 from telegram.warnings import PTBUserWarning
 
@@ -35,6 +35,9 @@ from models.tables import Member
 
 log = logging.getLogger(__name__)
 
+# Every message the bot sends is HTML with each dynamic part escaped (handlers/replies.py), and never
+# shows link previews (links to JDIH pages would bury the text). Set once here, for every send call.
+MESSAGE_DEFAULTS = Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
 CONSOLE_TOKEN = "1:console-without-network"
 LAST_GROUP = 99
 # After a failure the write may or may not stand, so the user is told to check before sending it again.
@@ -71,6 +74,7 @@ def build_application(
         .persistence(DatabasePersistence(db))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
+        .defaults(MESSAGE_DEFAULTS)
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
@@ -190,6 +194,6 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         await answer_button(update.callback_query)
     if update.effective_chat is not None:
         try:
-            await update.effective_chat.send_message(SORRY, parse_mode=ParseMode.HTML)
+            await update.effective_chat.send_message(SORRY)
         except TelegramError:
             log.warning("could not tell the user about the error")

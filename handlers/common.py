@@ -8,8 +8,7 @@ from collections.abc import Awaitable, Callable
 from html import escape
 
 from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram import CallbackQuery, LinkPreviewOptions, Update
-from telegram.constants import ParseMode
+from telegram import CallbackQuery, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
@@ -24,18 +23,16 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
 MemberHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, Member], Awaitable[None]]
-_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 async def send(update: Update, text: str, **kwargs) -> None:
-    """Reply in the chat of the update, HTML, without link previews. No reply carries bidirectional
-    controls (rows stored before titles were normalised may hold them), so none can reorder a line."""
+    """Reply in the chat of the update (HTML without link previews: the application's `Defaults`). No
+    reply carries bidirectional controls (rows stored before titles were normalised may hold them), so
+    none can reorder a line."""
     chat = update.effective_chat
     if chat is None:
         return
-    await chat.send_message(
-        without_bidi_controls(text), parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEW, **kwargs
-    )
+    await chat.send_message(without_bidi_controls(text), **kwargs)
 
 
 async def answer_button(query: CallbackQuery, text: str | None = None, *, alert: bool = False) -> None:
