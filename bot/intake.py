@@ -83,7 +83,7 @@ class DrainingUpdater(Updater):
 
     DRAIN_SECONDS = 60.0
 
-    async def _start_webhook(  # type: ignore[override]
+    async def _start_webhook(
         self,
         listen: str,
         port: int,

@@ -58,4 +58,4 @@ class GuardedWebhookApp(WebhookAppClass):
     ) -> None:
         self.shared_objects = {"bot": bot, "update_queue": update_queue, "secret_token": secret_token}
         handlers = [(rf"{webhook_path}/?", GuardedTelegramHandler, self.shared_objects)]
-        tornado.web.Application.__init__(self, handlers)  # type: ignore[arg-type]
+        tornado.web.Application.__init__(self, handlers)

@@ -129,7 +129,8 @@ async def _open_cases(session, offset: int, limit: int):
 
 async def _check_open_case(inp: StepInput, raw: str) -> int:
     case_id = validation.record_id(raw, "perkara", cases.EXAMPLE_RESOLVE)
-    return (await cases.get_open(inp.session, case_id)).id
+    await cases.get_open(inp.session, case_id)
+    return case_id
 
 
 async def _check_outcome(inp: StepInput, raw: str) -> str:
@@ -137,7 +138,7 @@ async def _check_outcome(inp: StepInput, raw: str) -> str:
 
 
 async def _resolve_summary(inp: StepInput) -> str:
-    case = await inp.session.get(Case, inp.values["case"])
+    case = await cases.get(inp.session, inp.values["case"], cases.EXAMPLE_RESOLVE)
     return (
         f"{replies.case_card(case)}\n\nTanggal selesai: {human_date(inp.values['date'])}\n"
         f"Hasil: {escape(inp.values['outcome'])}"

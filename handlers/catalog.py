@@ -150,7 +150,7 @@ def forms() -> list[Form]:
 def command_handlers() -> list[CommandHandler[ContextTypes.DEFAULT_TYPE, None]]:
     """Plain commands (dialogues are registered through the dialogue handler). Only new messages: an
     edited "/usul ..." must not log a second proposal."""
-    out = []
+    out: list[CommandHandler[ContextTypes.DEFAULT_TYPE, None]] = []
     for command in COMMANDS:
         handler = command.handler()
         if handler is not None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from html import escape
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import CallbackQuery, Update
@@ -21,8 +22,8 @@ from models.validation import without_bidi_controls
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
-MemberHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, Member], Awaitable[None]]
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+MemberHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, Member], Coroutine[Any, Any, None]]
 
 
 async def send(update: Update, text: str, **kwargs) -> None:

@@ -107,7 +107,8 @@ async def _pending(session, offset: int, limit: int):
 
 async def _check_pending(inp: StepInput, raw: str) -> int:
     product_id = validation.record_id(raw, "usulan", products.EXAMPLE_ENACT)
-    return (await products.get_pending(inp.session, product_id)).id
+    await products.get_pending(inp.session, product_id)
+    return product_id
 
 
 async def _check_number(inp: StepInput, raw: str) -> int:
@@ -115,7 +116,7 @@ async def _check_number(inp: StepInput, raw: str) -> int:
 
 
 async def _enact_summary(inp: StepInput) -> str:
-    product = await inp.session.get(products.Product, inp.values["product"])
+    product = await products.get(inp.session, inp.values["product"], products.EXAMPLE_ENACT)
     enacted_on = inp.values["date"]
     name = products.official_name_of(product.kind, inp.values["number"], enacted_on.year)
     return (
@@ -185,7 +186,8 @@ async def _unpublished(session, offset: int, limit: int):
 
 async def _check_unpublished(inp: StepInput, raw: str) -> int:
     product_id = validation.record_id(raw, "produk hukum", products.EXAMPLE_PUBLISH)
-    return (await products.get_unpublished(inp.session, product_id)).id
+    await products.get_unpublished(inp.session, product_id)
+    return product_id
 
 
 async def _check_link(inp: StepInput, raw: str) -> str | None:
@@ -193,7 +195,7 @@ async def _check_link(inp: StepInput, raw: str) -> str | None:
 
 
 async def _publish_summary(inp: StepInput) -> str:
-    product = await inp.session.get(products.Product, inp.values["product"])
+    product = await products.get(inp.session, inp.values["product"], products.EXAMPLE_PUBLISH)
     text = f"{replies.product_card(product)}\n\nTanggal publikasi: {human_date(inp.values['date'])}"
     if inp.values.get("link"):
         text += f"\nTautan: {escape(inp.values['link'])}"

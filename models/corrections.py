@@ -159,14 +159,14 @@ async def undo_last(
     if not allowed(member, Action.undo_others):
         query = query.where(AuditEntry.actor_id == member.user_id)
     entry = (await session.exec(query.order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc()))).first()
-    if entry is None:
+    if entry is None or entry.id is None:
         raise InputError("Tidak ada catatan Anda dalam 24 jam terakhir yang dapat diurungkan.", "/urungkan")
     later = (
         await session.exec(
             select(AuditEntry.id).where(
                 AuditEntry.entity == entry.entity,
                 AuditEntry.entity_id == entry.entity_id,
-                AuditEntry.id > entry.id,
+                col(AuditEntry.id) > entry.id,
                 col(AuditEntry.undone_at).is_(None),
             )
         )

@@ -92,7 +92,7 @@ def _parse_time(raw: str) -> tuple[int, int]:
     if len(numbers) != 2 or None in numbers:
         raise InputError(f"Jam «{raw}» tidak dikenali; tulis seperti 08:00.", EXAMPLE_SUBSCRIBE)
     hour, minute = numbers
-    if hour > 23 or minute > 59:
+    if hour is None or minute is None or hour > 23 or minute > 59:
         raise InputError(f"Jam «{raw}» tidak ada; jam 00:00 sampai 23:59.", EXAMPLE_SUBSCRIBE)
     return hour, minute
 

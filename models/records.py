@@ -129,7 +129,7 @@ class RecordSpec:
             validation.not_after(day, getattr(record, later.name), what, later.what, example, key)
         return day
 
-    def clean(self, name: str, raw: str | None, example: str, key: str | None) -> Any:
+    def clean(self, name: str, raw: str, example: str, key: str | None) -> Any:
         spec = self.field(name)
         assert spec.clean is not None, f"{self.entity}.{name} has no cleaner"
         return spec.clean(raw, example, key)

@@ -107,11 +107,12 @@ WORD = st.one_of(st.sampled_from(TOKENS), st.sampled_from(TOKENS), st.text(min_s
 def odd_text(draw, command: str | None = None) -> str:
     """Empty, random Unicode, the command's own slots filled with valid values and look-alikes, words the
     domain knows, all joined by odd spacing, or very long."""
-    kinds = ["empty", "random", "words", "long"] + (["slots"] * 8 if command in SLOTS else [])
+    kinds = ["empty", "random", "words", "long"] + (["slots"] * 8 if command is not None and command in SLOTS else [])
     kind = draw(st.sampled_from(kinds))
     if kind == "empty":
         return ""
     if kind == "slots":
+        assert command is not None
         slots = SLOTS[command][: draw(st.integers(1, len(SLOTS[command])))]
         words = [draw(st.one_of(st.sampled_from(pool), ODD, WORD)) for pool in slots]
         return "".join(w + draw(SPACES) for w in words)
