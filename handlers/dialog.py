@@ -736,7 +736,7 @@ def date_step(
         day = parse_date(raw, inp.today)
         record = None
         if record_key is not None and inp.values.get(record_key) is not None:
-            record = await inp.session.get(kind.table, int(inp.values[record_key]))
+            record = await kind.get(inp.session, int(inp.values[record_key]), example)
         return kind.check_date(record, name, day, inp.today, example, key)
 
     return Step(key, StepKind.date, f"Tanggal {what}?", check, applies=applies)
