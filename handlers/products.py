@@ -112,7 +112,7 @@ async def _check_pending(inp: StepInput, raw: str) -> int:
 
 
 async def _check_number(inp: StepInput, raw: str) -> int:
-    return validation.positive_number(raw, "nomor", products.EXAMPLE_ENACT)
+    return int(products.SPEC.clean("number", raw, products.EXAMPLE_ENACT, "number"))
 
 
 async def _enact_summary(inp: StepInput) -> str:
@@ -191,7 +191,8 @@ async def _check_unpublished(inp: StepInput, raw: str) -> int:
 
 
 async def _check_link(inp: StepInput, raw: str) -> str | None:
-    return validation.link(raw, products.EXAMPLE_PUBLISH)
+    link = products.SPEC.clean("link", raw, products.EXAMPLE_PUBLISH, "link")
+    return None if link is None else str(link)
 
 
 async def _publish_summary(inp: StepInput) -> str:
