@@ -4,9 +4,10 @@ part escaped. Messages are in formal, short Indonesian."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from html import escape
+from typing import Any
 
 from babel.dates import format_datetime
 from babel.numbers import format_decimal
@@ -130,12 +131,12 @@ def case_line(case: Case, today: date | None = None, description_chars: int = 80
     return text + ")" + _shown_suffix(case)
 
 
-CARDS = {"product": product_card, "case": case_card}
+CARDS: dict[str, Callable[[Any], str]] = {"product": product_card, "case": case_card}
 
 
 def card(record: Product | Case) -> str:
-    """The card of any record, by its type."""
-    return CARDS[registry.of_record(record).entity](record)  # type: ignore[operator]
+    """The card of any record, by its record type (models/registry.py)."""
+    return CARDS[registry.of_record(record).entity](record)
 
 
 # --- members -------------------------------------------------------------------------------------
