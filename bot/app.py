@@ -26,6 +26,7 @@ from bot.settings import Settings
 from handlers import catalog, dialog, forwarded, help, menus, updatelog
 from handlers import services as handler_services
 from handlers.common import answer_button
+from handlers.services import BotContext
 from models import ledger
 from models import members as member_records
 from models.clock import Clock
@@ -75,6 +76,7 @@ def build_application(
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .defaults(MESSAGE_DEFAULTS)
+        .context_types(ContextTypes(context=BotContext))
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from html import escape
 
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import BaseHandler, CommandHandler, filters
 
-from handlers import cases, corrections, digest, help, members, products, reports, services
+from handlers import cases, corrections, digest, help, members, products, reports
 from handlers.common import Handler, MemberHandler, refusal, requires, send
 from handlers.dialog import Form
+from handlers.services import BotContext
 from models import members as member_records
 from models.permissions import Action, allowed
 from models.tables import Member
@@ -49,12 +50,12 @@ class Command:
         return self.callback
 
 
-async def bantuan(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def bantuan(update: Update, context: BotContext) -> None:
     """/bantuan: the commands this member may use, from the catalog itself."""
     user = update.effective_user
     if user is None:
         return
-    async with services.of(context).db.session() as session:
+    async with context.services.db.session() as session:
         member = await member_records.get(session, user.id)
     if member is None:
         await send(update, help.INTRO + "\n\n" + refusal(user.id, None))
@@ -136,7 +137,7 @@ COMMANDS: tuple[Command, ...] = (
 )
 
 # Updates that are not commands (the bot added to or removed from a group, a group becoming a supergroup).
-OTHER_HANDLERS: tuple[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None], ...] = digest.HANDLERS
+OTHER_HANDLERS: tuple[BaseHandler[Update, BotContext, None], ...] = digest.HANDLERS
 
 
 def for_member(member: Member | None) -> list[Command]:
@@ -147,10 +148,10 @@ def forms() -> list[Form]:
     return [c.form for c in COMMANDS if c.form is not None]
 
 
-def command_handlers() -> list[CommandHandler[ContextTypes.DEFAULT_TYPE, None]]:
+def command_handlers() -> list[CommandHandler[BotContext, None]]:
     """Plain commands (dialogues are registered through the dialogue handler). Only new messages: an
     edited "/usul ..." must not log a second proposal."""
-    out: list[CommandHandler[ContextTypes.DEFAULT_TYPE, None]] = []
+    out: list[CommandHandler[BotContext, None]] = []
     for command in COMMANDS:
         handler = command.handler()
         if handler is not None:

@@ -8,11 +8,11 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
-from telegram.ext import ContextTypes
 
-from handlers import dialog, replies, services
+from handlers import dialog, replies
 from handlers.common import answer_error, send, write
 from handlers.dialog import Form, SaveContext, Step, StepInput, StepKind
+from handlers.services import BotContext
 from models import corrections, members, registry, validation
 from models.dates import parse_date
 from models.errors import InputError
@@ -21,11 +21,11 @@ from models.records import FieldKind, FieldSpec
 from models.tables import Member
 
 
-async def _start(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> dict:
+async def _start(update: Update, context: BotContext, member: Member) -> dict:
     """`/ubah produk 12`: which record; the fields to offer depend on it and on the member's role."""
     example = corrections.EXAMPLE_EDIT
     kind, record_id = corrections.parse_ref(list(context.args or []), example)
-    async with services.of(context).db.session() as session:
+    async with context.services.db.session() as session:
         record = await kind.get(session, record_id, example)
         if not corrections.editable_fields(record, member):
             raise InputError(f"Tidak ada data pada catatan #{record_id} yang dapat Anda ubah.", example)
@@ -123,9 +123,9 @@ UBAH = dialog.register(
 )
 
 
-async def urungkan(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> None:
+async def urungkan(update: Update, context: BotContext, member: Member) -> None:
     """/urungkan: undo your own latest write of the last 24 hours (admins: anyone's)."""
-    svc = services.of(context)
+    svc = context.services
     undone = []
 
     async def work(session) -> str:
@@ -138,13 +138,13 @@ async def urungkan(update: Update, context: ContextTypes.DEFAULT_TYPE, member: M
         user_id = int(undone[0].entity_id)
         async with svc.db.session() as session:
             restored = await members.get(session, user_id)
-        await services.of(context).menus.refresh(user_id, restored)
+        await context.services.menus.refresh(user_id, restored)
 
 
-async def riwayat(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> None:
+async def riwayat(update: Update, context: BotContext, member: Member) -> None:
     """/riwayat <produk|perkara> <id>: who changed what and when, newest first."""
     example = corrections.EXAMPLE_HISTORY
-    svc = services.of(context)
+    svc = context.services
     try:
         kind, record_id = corrections.parse_ref(list(context.args or []), example)
         async with svc.db.session() as session:

@@ -30,7 +30,6 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     ConversationHandler,
     MessageHandler,
     TypeHandler,
@@ -38,8 +37,9 @@ from telegram.ext import (
 )
 
 from bot.telegram_limits import fits_callback_data, shorten
-from handlers import replies, services
+from handlers import replies
 from handlers.common import already_applied, answer_button, answer_error, apply, refusal, send
+from handlers.services import BotContext
 from models import members
 from models.dates import parse_date
 from models.errors import InputError
@@ -157,7 +157,7 @@ class Form:
     parse_args: Callable[[list[str], date], dict[str, Any]] | None = None
     # A one-line entry that needs a second look (e.g. a near-duplicate title) goes to the summary first.
     confirm_first: Callable[[StepInput], Awaitable[bool]] | None = None
-    start_values: Callable[[Update, ContextTypes.DEFAULT_TYPE, Member], Awaitable[dict[str, Any]]] | None = None
+    start_values: Callable[[Update, BotContext, Member], Awaitable[dict[str, Any]]] | None = None
     available: Callable[[Member], bool] = field(default=lambda member: True)
     # The stored record the dialogue works on, once known: (table, id). Checked on every update, so a
     # record that disappeared meanwhile (an undo) ends the dialogue instead of failing at each step.
@@ -243,7 +243,7 @@ def _chat_key(update: object) -> str | None:
     return None if chat is None else str(chat.id)
 
 
-def _stored(update: object, context: ContextTypes.DEFAULT_TYPE) -> dict[str, Any] | None:
+def _stored(update: object, context: BotContext) -> dict[str, Any] | None:
     key = _chat_key(update)
     data = context.user_data
     if data is None or key is None:
@@ -254,20 +254,20 @@ def _stored(update: object, context: ContextTypes.DEFAULT_TYPE) -> dict[str, Any
     return stored if isinstance(stored, dict) else None
 
 
-def _draft(update: object, context: ContextTypes.DEFAULT_TYPE) -> Draft | None:
+def _draft(update: object, context: BotContext) -> Draft | None:
     """The draft of this user's dialogue in this update's chat (None also for a form that no longer
     exists)."""
     stored = _stored(update, context)
     return None if stored is None else Draft.from_json(stored)
 
 
-def _store(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> None:
+def _store(update: Update, context: BotContext, draft: Draft) -> None:
     key = _chat_key(update)
     assert context.user_data is not None and key is not None
     context.user_data.setdefault(DRAFTS, {})[key] = draft.to_json()
 
 
-def _clear(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+def _clear(update: object, context: BotContext) -> None:
     key = _chat_key(update)
     if context.user_data is None or key is None:
         return
@@ -278,7 +278,7 @@ def _clear(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             context.user_data.pop(DRAFTS, None)
 
 
-def _repeated(context: ContextTypes.DEFAULT_TYPE, update: Update) -> bool:
+def _repeated(context: BotContext, update: Update) -> bool:
     """True for an update this dialogue already took (Telegram redelivers after a crash): without this
     a redelivered answer to step 2 would be read as the answer to step 3."""
     draft = _draft(update, context)
@@ -291,15 +291,15 @@ def _repeated(context: ContextTypes.DEFAULT_TYPE, update: Update) -> bool:
     return False
 
 
-def _expired(context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> bool:
-    return draft.touched is None or services.of(context).clock.utcnow() - draft.touched > IDLE
+def _expired(context: BotContext, draft: Draft) -> bool:
+    return draft.touched is None or context.services.clock.utcnow() - draft.touched > IDLE
 
 
-async def _member(context: ContextTypes.DEFAULT_TYPE, update: Update) -> Member | None:
+async def _member(context: BotContext, update: Update) -> Member | None:
     user = update.effective_user
     if user is None:
         return None
-    async with services.of(context).db.session() as session:
+    async with context.services.db.session() as session:
         return await members.get(session, user.id)
 
 
@@ -315,10 +315,10 @@ def _button(label: str, form: str, step: int, op: Op, arg: object = "") -> Inlin
 # --- starting --------------------------------------------------------------------------------------
 
 
-def entry(form: Form) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, object]]:
+def entry(form: Form) -> Callable[[Update, BotContext], Coroutine[Any, Any, object]]:
     """The command: one-line form when it has arguments, otherwise the dialogue."""
 
-    async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
+    async def start_command(update: Update, context: BotContext) -> object:
         user = update.effective_user
         if _repeated(context, update):
             return None  # the dialogue this command started goes on
@@ -341,10 +341,8 @@ def entry(form: Form) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine
     return start_command
 
 
-async def _one_line(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, form: Form, member: Member, args: list[str]
-) -> object:
-    svc = services.of(context)
+async def _one_line(update: Update, context: BotContext, form: Form, member: Member, args: list[str]) -> object:
+    svc = context.services
     assert form.parse_args is not None
     try:
         values = form.parse_args(args, svc.clock.today())
@@ -361,7 +359,7 @@ async def _one_line(
 
 async def begin(
     update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: BotContext,
     form: Form,
     values: dict[str, Any],
     at_step: int = 0,
@@ -369,7 +367,7 @@ async def begin(
     member: Member | None = None,
 ) -> object:
     """Start (or resume at `at_step`) a dialogue with `values` already known."""
-    draft = Draft(form.name, values=values, seen=[update.update_id], touched=services.of(context).clock.utcnow())
+    draft = Draft(form.name, values=values, seen=[update.update_id], touched=context.services.clock.utcnow())
     draft.go_to(at_step)
     member = member or await _member(context, update)
     if member is None:
@@ -383,14 +381,14 @@ Rows = list[list[InlineKeyboardButton]]
 
 
 async def ask(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft, member: Member, error: InputError | None = None
+    update: Update, context: BotContext, draft: Draft, member: Member, error: InputError | None = None
 ) -> object:
     """Show the current step. A step that cannot even be shown (its choices or summary read a record
     that is no longer what the dialogue started from) ends the dialogue with the reason: asking again
     would fail the same way at every update until /batal."""
     try:
-        async with services.of(context).db.session() as session:
-            inp = StepInput(session, draft.values, services.of(context).clock.today(), member)
+        async with context.services.db.session() as session:
+            inp = StepInput(session, draft.values, context.services.clock.today(), member)
             if draft.step >= len(draft.spec.steps):
                 text, rows = await _summary(draft, inp)
             else:
@@ -492,7 +490,7 @@ async def _pick_rows(draft: Draft, step: Step, inp: StepInput) -> tuple[Rows, in
     return rows, (total + PAGE_SIZE - 1) // PAGE_SIZE
 
 
-async def _end(update: Update, context: ContextTypes.DEFAULT_TYPE, exc: InputError) -> object:
+async def _end(update: Update, context: BotContext, exc: InputError) -> object:
     _clear(update, context)
     await answer_error(update, exc)
     return END
@@ -511,12 +509,12 @@ def _grid(buttons: list[InlineKeyboardButton], width: int = 3) -> Rows:
 # --- answering ---------------------------------------------------------------------------------------
 
 
-async def _accept(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft, raw: str, member: Member) -> object:
+async def _accept(update: Update, context: BotContext, draft: Draft, raw: str, member: Member) -> object:
     """Check `raw` for the current step; on success move on, on a mistake ask the same step again."""
     step = draft.spec.steps[draft.step]
     try:
-        async with services.of(context).db.session() as session:
-            value = await step.check(StepInput(session, draft.values, services.of(context).clock.today(), member), raw)
+        async with context.services.db.session() as session:
+            value = await step.check(StepInput(session, draft.values, context.services.clock.today(), member), raw)
     except InputError as exc:
         return await ask(update, context, draft, member, exc)
     draft.values[step.key] = value
@@ -524,7 +522,7 @@ async def _accept(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Dra
     return await ask(update, context, draft, member)
 
 
-async def _still_valid(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[Draft, Member] | None:
+async def _still_valid(update: Update, context: BotContext) -> tuple[Draft, Member] | None:
     """The draft and member, or None after telling the user why the dialogue ended."""
     draft = _draft(update, context)
     if draft is None:  # e.g. state and draft written apart before a crash
@@ -544,18 +542,18 @@ async def _still_valid(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tu
         return None
     record = form.record(draft.values)
     if record is not None:
-        async with services.of(context).db.session() as session:
+        async with context.services.db.session() as session:
             gone = await session.get(*record) is None
         if gone:
             _clear(update, context)
             await send(update, RECORD_GONE.format(id=record[1]))
             return None
-    draft.touched = services.of(context).clock.utcnow()
+    draft.touched = context.services.clock.utcnow()
     _store(update, context, draft)
     return draft, member
 
 
-async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
+async def on_text(update: Update, context: BotContext) -> object:
     if _repeated(context, update):
         return None
     valid = await _still_valid(update, context)
@@ -571,9 +569,9 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
     step = form.steps[draft.step]
     if step.kind == StepKind.choice and not draft.typing:
         try:
-            async with services.of(context).db.session() as session:
+            async with context.services.db.session() as session:
                 choices = await choices_of(
-                    step, StepInput(session, draft.values, services.of(context).clock.today(), member)
+                    step, StepInput(session, draft.values, context.services.clock.today(), member)
                 )
         except InputError as exc:
             return await _end(update, context, exc)
@@ -588,7 +586,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
     return await _accept(update, context, draft, text, member)
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
+async def on_button(update: Update, context: BotContext) -> object:
     query = update.callback_query
     if query is None:
         return None
@@ -637,11 +635,9 @@ async def _drop_keyboard(query: CallbackQuery) -> None:
         log.debug("could not remove the buttons of a pressed message: %s", exc)
 
 
-async def _save(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, form: Form, member: Member, values: dict[str, Any]
-) -> object:
+async def _save(update: Update, context: BotContext, form: Form, member: Member, values: dict[str, Any]) -> object:
     """Save once per update; a mistake found only now goes back to its step when a dialogue is running."""
-    svc = services.of(context)
+    svc = context.services
     ctx = SaveContext(svc.clock.today(), svc.clock.utcnow(), update.update_id)
 
     async def work(session: AsyncSession) -> str:
@@ -663,23 +659,23 @@ async def _save(
     return END
 
 
-async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
+async def cancel(update: Update, context: BotContext) -> object:
     _clear(update, context)
     await send(update, "Dialog dibatalkan; tidak ada yang disimpan.")
     return END
 
 
-async def nothing_to_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def nothing_to_cancel(update: Update, context: BotContext) -> None:
     await send(update, "Tidak ada dialog yang sedang berjalan.")
 
 
-async def timed_out(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def timed_out(update: object, context: BotContext) -> None:
     _clear(update, context)
     if isinstance(update, Update):
         await send(update, IDLE_MESSAGE)
 
 
-async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def stale_button(update: Update, context: BotContext) -> None:
     """A button from a dialogue that has ended (finished, cancelled, timed out, or before a restart)."""
     if update.callback_query is not None:
         await answer_button(update.callback_query, STALE_BUTTON, alert=True)

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from handlers.common import send
+from handlers.services import BotContext
 
 INTRO = (
     "<b>IKU Bot Bagian Hukum Setda Kota Probolinggo</b>\n"
@@ -15,7 +15,7 @@ INTRO = (
 )
 
 
-async def unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unknown(update: Update, context: BotContext) -> None:
     """Private chats always get an answer; in groups the bot stays quiet unless addressed by a command."""
     message = update.effective_message
     chat = update.effective_chat

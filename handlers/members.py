@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot.telegram_limits import MAX_MESSAGE_CHARS
-from handlers import replies, services
+from handlers import replies
 from handlers.common import answer_error, now, send, write
+from handlers.services import BotContext
 from models import members
 from models.errors import InputError
 from models.tables import Member
@@ -21,10 +21,10 @@ USAGE = (
 )
 
 
-async def anggota(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> None:
+async def anggota(update: Update, context: BotContext, member: Member) -> None:
     args = list(context.args or [])
     if not args:
-        async with services.of(context).db.session() as session:
+        async with context.services.db.session() as session:
             everyone = await members.all_members(session)
         lines = [replies.member_line(m) for m in everyone]
         roster = replies.listing(
@@ -61,6 +61,6 @@ async def anggota(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Me
 
     if not await write(update, context, work):
         return
-    async with services.of(context).db.session() as session:
+    async with context.services.db.session() as session:
         changed = await members.get(session, user_id)
-    await services.of(context).menus.refresh(user_id, changed)
+    await context.services.menus.refresh(user_id, changed)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
-from handlers import replies, services
+from handlers import replies
 from handlers.common import answer_error, send, today
+from handlers.services import BotContext
 from models import cases, indicators, products
 from models.errors import InputError
 from models.tables import Member
@@ -15,7 +15,7 @@ LIST_LIMIT = 60  # more than fits in one message anyway; the rest is counted, no
 SECTIONS = ("usulan", "terbit", "perkara")
 
 
-async def iku(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> None:
+async def iku(update: Update, context: BotContext, member: Member) -> None:
     """/iku [tahun] [tw1|tw2|tw3|tw4]"""
     day = today(context)
     try:
@@ -23,12 +23,12 @@ async def iku(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member
     except InputError as exc:
         await answer_error(update, exc)
         return
-    async with services.of(context).db.session() as session:
+    async with context.services.db.session() as session:
         figures = await indicators.compute(session, period, day)
     await send(update, replies.indicators(figures, period, day))
 
 
-async def daftar(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> None:
+async def daftar(update: Update, context: BotContext, member: Member) -> None:
     """/daftar [usulan|terbit|perkara]"""
     args = [a.lower() for a in context.args or []]
     if len(args) > 1 or (args and args[0] not in SECTIONS):
@@ -42,7 +42,7 @@ async def daftar(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Mem
     wanted = args or list(SECTIONS)
     day = today(context)
     texts = []
-    async with services.of(context).db.session() as session:
+    async with context.services.db.session() as session:
         for section in wanted:
             texts.append(await _section(session, section, day))
     for text in texts:
