@@ -8,44 +8,38 @@ from __future__ import annotations
 
 import logging
 import traceback
+import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from telegram import Update
+from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, NetworkError, TelegramError
-from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, TypeHandler, filters
+from telegram.ext import Application, ContextTypes, Defaults, MessageHandler, TypeHandler, filters
 from telegram.request import BaseRequest
+from telegram.warnings import PTBUserWarning
 
 from bot import scheduler, services, telegram_limits
 from bot.intake import ChatOrderedProcessor, HandledQueue, IkuApplication
 from bot.persistence import DatabasePersistence
 from bot.settings import Settings
-from handlers import (
-    cases,
-    corrections,
-    dialog,
-    digest,
-    forwarded,
-    help,
-    members,
-    menus,
-    products,
-    reports,
-    updatelog,
-)
+from handlers import catalog, dialog, forwarded, help, menus, updatelog
 from handlers import services as handler_services
 from handlers.common import answer_button
+from handlers.services import BotContext
 from models import ledger
 from models import members as member_records
 from models.clock import Clock
 from models.db import Database
 from models.migrate import upgrade
+from models.tables import Member
 
 log = logging.getLogger(__name__)
 
+# Every message the bot sends is HTML with each dynamic part escaped (handlers/replies.py), and never
+# shows link previews (links to JDIH pages would bury the text). Set once here, for every send call.
+MESSAGE_DEFAULTS = Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
 CONSOLE_TOKEN = "1:console-without-network"
-FEATURE_MODULES = (help, products, cases, reports, members, corrections, digest)
 LAST_GROUP = 99
 # After a failure the write may or may not stand, so the user is told to check before sending it again.
 SORRY = (
@@ -82,6 +76,8 @@ def build_application(
         .persistence(DatabasePersistence(db))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
+        .defaults(MESSAGE_DEFAULTS)
+        .context_types(ContextTypes(context=BotContext))
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
@@ -93,6 +89,7 @@ def build_application(
         db=db,
         clock=clock or Clock(settings.tz),
         digest_jobs=scheduler.DigestJobs(application),
+        menus=MemberMenus(application),
         digest_stale_days=settings.digest_stale_days,
         settings=settings,
     )
@@ -104,12 +101,17 @@ def register_handlers(application: Application) -> None:
     # Only new messages: an edited "/usul ..." must not log a second proposal.
     new_messages = filters.UpdateType.MESSAGE
     application.add_handler(forwarded.handler(), group=forwarded.GROUP)
-    application.add_handler(dialog.conversation())
-    for module in FEATURE_MODULES:
-        for name, callback in module.COMMANDS.items():
-            application.add_handler(CommandHandler(name, callback, filters=new_messages))
-        for handler in getattr(module, "HANDLERS", ()):  # non-command updates (chat member, migration)
-            application.add_handler(handler)
+    # The dialogue handler tracks conversations per chat and user, not per message, on purpose (see
+    # handlers/dialog.conversation); python-telegram-bot warns about that combination when it is built.
+    # Silenced for that one construction only, not for the process.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
+        conversation = dialog.conversation(catalog.forms())
+    application.add_handler(conversation)
+    for command in catalog.command_handlers():
+        application.add_handler(command)
+    for handler in catalog.OTHER_HANDLERS:  # non-command updates (chat member, migration)
+        application.add_handler(handler)
     for handler in dialog.late_handlers():
         application.add_handler(handler)
     application.add_handler(MessageHandler(new_messages & (filters.TEXT | filters.COMMAND), help.unknown))
@@ -130,12 +132,23 @@ async def prepare_database(application: Application) -> None:
     await ledger.prune(svc.db, svc.clock.utcnow())
 
 
+class MemberMenus:
+    """`handlers.services.MemberMenus`: a member's menu from the command catalog."""
+
+    def __init__(self, application: Application) -> None:
+        self.application = application
+
+    async def refresh(self, user_id: int, member: Member | None) -> None:
+        entries = None if member is None else catalog.for_member(member)
+        await menus.set_member_menu(self.application.bot, user_id, entries)
+
+
 async def set_command_menu(application: Application) -> None:
-    await menus.set_default_menus(application.bot)
+    await menus.set_default_menus(application.bot, catalog.COMMANDS)
     async with services.of(application).db.session() as session:
         everyone = await member_records.all_members(session)
     for member in everyone:
-        await menus.set_member_menu(application.bot, member.user_id, member)
+        await menus.set_member_menu(application.bot, member.user_id, catalog.for_member(member))
 
 
 async def _post_init(application: Application) -> None:
@@ -184,6 +197,6 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         await answer_button(update.callback_query)
     if update.effective_chat is not None:
         try:
-            await update.effective_chat.send_message(SORRY, parse_mode=ParseMode.HTML)
+            await update.effective_chat.send_message(SORRY)
         except TelegramError:
             log.warning("could not tell the user about the error")

@@ -24,7 +24,6 @@ from typing import Any
 
 import httpx
 from telegram import Bot, Message
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
@@ -262,9 +261,7 @@ class _FanOut:
     async def _send(self, part: str, chat_id: int, text: str) -> Message:
         bot = self.app.bot
         if part == "text":
-            return await bot.send_message(
-                chat_id, text, parse_mode=ParseMode.HTML, link_preview_options=content.NO_PREVIEW
-            )
+            return await bot.send_message(chat_id, text)  # HTML, no preview: the application's Defaults
         return await self.photo.send(bot, chat_id, self.data.chart_caption)
 
     async def _follow(self, old: int, new: int) -> int:

@@ -151,7 +151,7 @@ def _is_group(chat: int | str) -> bool:
     return (isinstance(chat, int) and chat < 0) or (isinstance(chat, str) and chat.startswith(("@", "-")))
 
 
-class TelegramRateLimiter(BaseRateLimiter[dict[str, Any]]):
+class TelegramRateLimiter(BaseRateLimiter[None]):
     """python-telegram-bot's extension point, with Telegram's limits as token buckets.
 
     Only requests addressed to a chat (`chat_id`: messages, photos, edits, leaving) are limited; answers
@@ -277,12 +277,13 @@ class TelegramRateLimiter(BaseRateLimiter[dict[str, Any]]):
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
-        rate_limit_args: dict[str, Any] | None,
+        rate_limit_args: None,
     ) -> bool | JSONDict | list[JSONDict]:
+        # No per-call arguments: a request is broadcast when sent inside broadcasting().
         chat = _chat_key(data)
         if chat is None:
             return await callback(*args, **kwargs)
-        priority = (rate_limit_args or {}).get("priority", _priority.get())
+        priority = _priority.get()
         attempt = 0
         while True:
             await self._wait_for_chat(chat)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from html import escape
 
 from handlers import dialog, replies
-from handlers.dialog import Form, SaveContext, Step, StepInput, as_date, date_step
+from handlers.dialog import Form, SaveContext, Step, StepInput, StepKind, date_step
 from models import cases, validation
 from models.dates import split_leading_date, starts_with_date
 from models.errors import InputError
@@ -66,7 +67,7 @@ async def _open_summary(inp: StepInput) -> str:
     text = f"Nomor register: {escape(values['register'])}"
     if values.get("description"):
         text += f"\nUraian: {escape(values['description'])}"
-    return text + f"\nMulai ditangani: {human_date(as_date(values['date']))}"
+    return text + f"\nMulai ditangani: {human_date(values['date'])}"
 
 
 async def _open(session, values, member: Member, ctx: SaveContext) -> str:
@@ -75,7 +76,7 @@ async def _open(session, values, member: Member, ctx: SaveContext) -> str:
         actor_id=member.user_id,
         register_number=values["register"],
         description=values.get("description") or "",
-        started_on=as_date(values["date"]),
+        started_on=values["date"],
         today=ctx.today,
         now=ctx.now,
         update_id=ctx.update_id,
@@ -87,7 +88,7 @@ def _parse_perkara(args: list[str], day) -> dict:
     """/perkara <nomor register> [tanggal] [uraian]"""
     register, rest = split_register(args)
     started_on, rest = split_leading_date(rest, day)
-    return {"register": register, "description": " ".join(rest), "date": (started_on or day).isoformat()}
+    return {"register": register, "description": " ".join(rest), "date": started_on or day}
 
 
 PERKARA = dialog.register(
@@ -96,15 +97,20 @@ PERKARA = dialog.register(
         title="Perkara baru",
         action=Action.open_case,
         steps=(
-            Step("register", "text", "Ketik nomor register perkara (misalnya 12/Pdt.G/2026/PN Prb):", _check_register),
+            Step(
+                "register",
+                StepKind.text,
+                "Ketik nomor register perkara (misalnya 12/Pdt.G/2026/PN Prb):",
+                _check_register,
+            ),
             Step(
                 "description",
-                "text",
+                StepKind.text,
                 "Ketik uraian singkat perkara, atau tekan Lewati:",
                 _check_description,
                 optional=True,
             ),
-            date_step("mulai penanganan", cases.EXAMPLE_OPEN),
+            date_step(cases.SPEC, "started_on", cases.EXAMPLE_OPEN),
         ),
         summary=_open_summary,
         save=_open,
@@ -123,29 +129,18 @@ async def _open_cases(session, offset: int, limit: int):
 
 async def _check_open_case(inp: StepInput, raw: str) -> int:
     case_id = validation.record_id(raw, "perkara", cases.EXAMPLE_RESOLVE)
-    return (await cases.get_open(inp.session, case_id)).id
-
-
-async def _started_on(inp: StepInput):
-    case = await inp.session.get(Case, inp.values["case"])
-    return (case.started_on, "mulai penanganan") if case else None
+    await cases.get_open(inp.session, case_id)
+    return case_id
 
 
 async def _check_outcome(inp: StepInput, raw: str) -> str:
-    return validation.text(
-        raw,
-        limit=validation.MAX_OUTCOME_CHARS,
-        what="hasil",
-        example=cases.EXAMPLE_RESOLVE,
-        required=True,
-        field="outcome",
-    )
+    return str(replace(cases.OUTCOME, required=True)(raw, cases.EXAMPLE_RESOLVE, "outcome"))
 
 
 async def _resolve_summary(inp: StepInput) -> str:
-    case = await inp.session.get(Case, inp.values["case"])
+    case = await cases.get(inp.session, inp.values["case"], cases.EXAMPLE_RESOLVE)
     return (
-        f"{replies.case_card(case)}\n\nTanggal selesai: {human_date(as_date(inp.values['date']))}\n"
+        f"{replies.case_card(case)}\n\nTanggal selesai: {human_date(inp.values['date'])}\n"
         f"Hasil: {escape(inp.values['outcome'])}"
     )
 
@@ -155,7 +150,7 @@ async def _resolve(session, values, member: Member, ctx: SaveContext) -> str:
         session,
         actor_id=member.user_id,
         case_id=values["case"],
-        resolved_on=as_date(values["date"]),
+        resolved_on=values["date"],
         outcome=values.get("outcome") or "",
         today=ctx.today,
         now=ctx.now,
@@ -168,7 +163,7 @@ def _parse_selesai(args: list[str], day) -> dict:
     """/selesai <id> [tanggal] [hasil]"""
     case_id = validation.record_id(args[0], "perkara", cases.EXAMPLE_RESOLVE)
     resolved_on, rest = split_leading_date(args[1:], day)
-    return {"case": case_id, "date": (resolved_on or day).isoformat(), "outcome": " ".join(rest)}
+    return {"case": case_id, "date": resolved_on or day, "outcome": " ".join(rest)}
 
 
 SELESAI = dialog.register(
@@ -179,16 +174,16 @@ SELESAI = dialog.register(
         steps=(
             Step(
                 "case",
-                "pick",
+                StepKind.pick,
                 "Pilih perkara yang selesai (terlama di atas):",
                 _check_open_case,
                 listing=_open_cases,
                 empty="Tidak ada perkara yang masih berjalan.",
             ),
-            date_step("selesai", cases.EXAMPLE_RESOLVE, after=_started_on),
+            date_step(cases.SPEC, "resolved_on", cases.EXAMPLE_RESOLVE, record_key="case"),
             Step(
                 "outcome",
-                "choice",
+                StepKind.choice,
                 "Apa hasilnya?",
                 _check_outcome,
                 choices=OUTCOMES,
@@ -202,5 +197,3 @@ SELESAI = dialog.register(
         parse_args=_parse_selesai,
     )
 )
-
-COMMANDS: dict = {}  # these commands are entry points of the dialogue handler (handlers/dialog.py)

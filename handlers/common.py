@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from html import escape
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram import CallbackQuery, LinkPreviewOptions, Update
-from telegram.constants import ParseMode
+from telegram import CallbackQuery, Update
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
-from handlers import replies, services, updatelog
+from handlers import replies, updatelog
+from handlers.services import BotContext
 from models import ledger, members
 from models.errors import InputError
 from models.permissions import Action, allowed
@@ -22,20 +22,18 @@ from models.validation import without_bidi_controls
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
-MemberHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, Member], Awaitable[None]]
-_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
+MemberHandler = Callable[[Update, BotContext, Member], Coroutine[Any, Any, None]]
 
 
 async def send(update: Update, text: str, **kwargs) -> None:
-    """Reply in the chat of the update, HTML, without link previews. No reply carries bidirectional
-    controls (rows stored before titles were normalised may hold them), so none can reorder a line."""
+    """Reply in the chat of the update (HTML without link previews: the application's `Defaults`). No
+    reply carries bidirectional controls (rows stored before titles were normalised may hold them), so
+    none can reorder a line."""
     chat = update.effective_chat
     if chat is None:
         return
-    await chat.send_message(
-        without_bidi_controls(text), parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEW, **kwargs
-    )
+    await chat.send_message(without_bidi_controls(text), **kwargs)
     updatelog.note_reply()
 
 
@@ -67,11 +65,11 @@ def requires(action: Action) -> Callable[[MemberHandler], Handler]:
 
     def decorate(handler: MemberHandler) -> Handler:
         @functools.wraps(handler)
-        async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        async def wrapper(update: Update, context: BotContext) -> None:
             user = update.effective_user
             if user is None:
                 return
-            async with services.of(context).db.session() as session:
+            async with context.services.db.session() as session:
                 member = await members.get(session, user.id)
             if not allowed(member, action):
                 await send(update, refusal(user.id, member))
@@ -85,7 +83,7 @@ def requires(action: Action) -> Callable[[MemberHandler], Handler]:
 
 async def apply(
     update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: BotContext,
     work: Callable[[AsyncSession], Awaitable[str]],
 ) -> None:
     """Apply a write once per Telegram update and send its reply once; bad input raises InputError.
@@ -93,7 +91,7 @@ async def apply(
     A redelivered update (same update_id) is not applied again; its reply is re-sent only if it had not
     been delivered the first time.
     """
-    svc = services.of(context)
+    svc = context.services
     outcome = await ledger.apply_once(svc.db, update.update_id, svc.clock.utcnow(), work)
     updatelog.note(updatelog.DUPLICATE if outcome.duplicate else updatelog.APPLIED)
     if outcome.duplicate and outcome.replied:
@@ -103,12 +101,12 @@ async def apply(
     await ledger.mark_replied(svc.db, update.update_id)
 
 
-async def already_applied(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def already_applied(update: Update, context: BotContext) -> bool:
     """True when this update's write was applied before (Telegram delivered it again).
 
     Its reply is sent now if it never arrived the first time; otherwise nothing is sent.
     """
-    svc = services.of(context)
+    svc = context.services
     seen = await ledger.lookup(svc.db, update.update_id)
     if seen is None:
         return False
@@ -121,7 +119,7 @@ async def already_applied(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 async def write(
     update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: BotContext,
     work: Callable[[AsyncSession], Awaitable[str]],
 ) -> bool:
     """`apply`, answering bad input with the explanation and an example; nothing is written then.
@@ -140,9 +138,9 @@ async def answer_error(update: Update, exc: InputError) -> None:
     await send(update, replies.error(exc))
 
 
-def today(context: ContextTypes.DEFAULT_TYPE):
-    return services.of(context).clock.today()
+def today(context: BotContext):
+    return context.services.clock.today()
 
 
-def now(context: ContextTypes.DEFAULT_TYPE):
-    return services.of(context).clock.utcnow()
+def now(context: BotContext):
+    return context.services.clock.utcnow()

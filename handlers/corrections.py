@@ -2,35 +2,38 @@
 
 from __future__ import annotations
 
+from datetime import date
 from html import escape
+from typing import Any
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
-from telegram.ext import ContextTypes
 
-from handlers import dialog, menus, replies, services
-from handlers.common import answer_error, requires, send, write
-from handlers.dialog import Form, SaveContext, Step, StepInput, as_date
-from models import corrections, members, validation
+from handlers import dialog, replies
+from handlers.common import answer_error, send, write
+from handlers.dialog import Form, SaveContext, Step, StepInput, StepKind
+from handlers.services import BotContext
+from models import corrections, members, registry, validation
 from models.dates import parse_date
 from models.errors import InputError
 from models.permissions import Action
-from models.tables import Case, Member, Product
+from models.records import FieldKind, FieldSpec
+from models.tables import Member
 
 
-async def _start(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> dict:
+async def _start(update: Update, context: BotContext, member: Member) -> dict:
     """`/ubah produk 12`: which record; the fields to offer depend on it and on the member's role."""
     example = corrections.EXAMPLE_EDIT
-    entity, record_id = corrections.parse_ref(list(context.args or []), example)
-    async with services.of(context).db.session() as session:
-        record = await corrections.load(session, entity, record_id, example)
+    kind, record_id = corrections.parse_ref(list(context.args or []), example)
+    async with context.services.db.session() as session:
+        record = await kind.get(session, record_id, example)
         if not corrections.editable_fields(record, member):
             raise InputError(f"Tidak ada data pada catatan #{record_id} yang dapat Anda ubah.", example)
-    return {"entity": entity, "id": record_id}
+    return {"entity": kind.entity, "id": record_id}
 
 
-def _field(values: dict) -> corrections.Field:
-    fields = corrections.PRODUCT_FIELDS if values["entity"] == "product" else corrections.CASE_FIELDS
-    return next(f for f in fields if f.name == values["field"])
+def _field(values: dict[str, Any]) -> FieldSpec:
+    return registry.of(values["entity"]).field(values["field"])
 
 
 async def _field_choices(inp: StepInput):
@@ -49,9 +52,9 @@ async def _check_field(inp: StepInput, raw: str) -> str:
     return raw
 
 
-async def _check_value(inp: StepInput, raw: str):
+async def _check_value(inp: StepInput, raw: str) -> object:
     """The new value, checked by the same rules as when it was logged."""
-    value: object = parse_date(raw, inp.today) if _field(inp.values).kind == "date" else raw
+    value = parse_date(raw, inp.today) if _field(inp.values).kind == FieldKind.date else raw
     _, _, cleaned = await corrections.check_edit(
         inp.session,
         member=inp.member,
@@ -61,30 +64,29 @@ async def _check_value(inp: StepInput, raw: str):
         value=value,
         today=inp.today,
     )
-    return cleaned.isoformat() if _field(inp.values).kind == "date" else raw
+    return cleaned if isinstance(cleaned, date) else raw
 
 
-def _shown(field: corrections.Field, value) -> str:
+def _shown(field: FieldSpec, value: object) -> str:
     if value in (None, ""):
         return "—"
-    if field.kind == "date":
-        return validation.human_date(as_date(value) if isinstance(value, str) else value)
+    if isinstance(value, date):
+        return validation.human_date(value)
     return escape(str(value))
 
 
 async def _summary(inp: StepInput) -> str:
     record = await corrections.load(inp.session, inp.values["entity"], inp.values["id"], corrections.EXAMPLE_EDIT)
     field = _field(inp.values)
-    card = replies.product_card(record) if isinstance(record, Product) else replies.case_card(record)
+    card = replies.card(record)
     return (
         f"{card}\n\n{escape(field.label)}: {_shown(field, getattr(record, field.name))} → "
         f"{_shown(field, inp.values['value'])}"
     )
 
 
-async def _save(session, values, member: Member, ctx: SaveContext) -> str:
-    field = _field(values)
-    value = as_date(values["value"]) if field.kind == "date" else values["value"]
+async def _save(session: AsyncSession, values: dict[str, Any], member: Member, ctx: SaveContext) -> str:
+    value = values["value"]
     record = await corrections.edit(
         session,
         member=member,
@@ -96,12 +98,11 @@ async def _save(session, values, member: Member, ctx: SaveContext) -> str:
         now=ctx.now,
         update_id=ctx.update_id,
     )
-    card = replies.product_card(record) if isinstance(record, Product) else replies.case_card(record)
-    return "✅ Perubahan disimpan.\n" + card
+    return "✅ Perubahan disimpan.\n" + replies.card(record)
 
 
-def _is_date(values: dict) -> bool:
-    return "field" in values and _field(values).kind == "date"
+def _is_date(values: dict[str, Any]) -> bool:
+    return "field" in values and _field(values).kind == FieldKind.date
 
 
 UBAH = dialog.register(
@@ -110,22 +111,21 @@ UBAH = dialog.register(
         title="Ubah data",
         action=Action.correct,
         steps=(
-            Step("field", "choice", "Data mana yang diubah?", _check_field, choices=_field_choices),
-            Step("value", "date", "Tanggal yang benar?", _check_value, applies=_is_date),
-            Step("value", "text", "Ketik nilai yang benar:", _check_value, applies=lambda v: not _is_date(v)),
+            Step("field", StepKind.choice, "Data mana yang diubah?", _check_field, choices=_field_choices),
+            Step("value", StepKind.date, "Tanggal yang benar?", _check_value, applies=_is_date),
+            Step("value", StepKind.text, "Ketik nilai yang benar:", _check_value, applies=lambda v: not _is_date(v)),
         ),
         summary=_summary,
         save=_save,
         start_values=_start,
-        record=lambda values: (Product if values["entity"] == "product" else Case, values["id"]),
+        record=lambda values: (registry.of(values["entity"]).table, values["id"]),
     )
 )
 
 
-@requires(Action.correct)
-async def urungkan(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> None:
+async def urungkan(update: Update, context: BotContext, member: Member) -> None:
     """/urungkan: undo your own latest write of the last 24 hours (admins: anyone's)."""
-    svc = services.of(context)
+    svc = context.services
     undone = []
 
     async def work(session) -> str:
@@ -138,27 +138,22 @@ async def urungkan(update: Update, context: ContextTypes.DEFAULT_TYPE, member: M
         user_id = int(undone[0].entity_id)
         async with svc.db.session() as session:
             restored = await members.get(session, user_id)
-        await menus.set_member_menu(context.bot, user_id, restored)
+        await context.services.menus.refresh(user_id, restored)
 
 
-@requires(Action.read)
-async def riwayat(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> None:
+async def riwayat(update: Update, context: BotContext, member: Member) -> None:
     """/riwayat <produk|perkara> <id>: who changed what and when, newest first."""
     example = corrections.EXAMPLE_HISTORY
-    svc = services.of(context)
+    svc = context.services
     try:
-        entity, record_id = corrections.parse_ref(list(context.args or []), example)
+        kind, record_id = corrections.parse_ref(list(context.args or []), example)
         async with svc.db.session() as session:
-            entries, total = await corrections.history(session, entity, record_id)
+            entries, total = await corrections.history(session, kind.entity, record_id)
             if total == 0:
-                await corrections.load(session, entity, record_id, example)  # says "not found" if so
+                await kind.get(session, record_id, example)  # says "not found" if so
             names = await members.names(session, [e.actor_id for e in entries])
     except InputError as exc:
         await answer_error(update, exc)
         return
     lines = [replies.audit_line(e, names, svc.clock.tz) for e in entries]
-    noun = "Produk hukum" if entity == "product" else "Perkara"
-    await send(update, replies.listing(f"Riwayat {noun} #{record_id}", lines, total, "Belum ada riwayat."))
-
-
-COMMANDS = {"urungkan": urungkan, "riwayat": riwayat}
+    await send(update, replies.listing(f"Riwayat {kind.label} #{record_id}", lines, total, "Belum ada riwayat."))

@@ -6,11 +6,11 @@ from __future__ import annotations
 import logging
 
 from telegram import Chat, ChatMember, Update
-from telegram.ext import ChatMemberHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import ChatMemberHandler, MessageHandler, filters
 
 from handlers import digest_content as content
-from handlers import services
-from handlers.common import answer_error, now, refusal, requires, send, write
+from handlers.common import answer_error, now, refusal, send, write
+from handlers.services import BotContext
 from models import digests, members
 from models.errors import InputError
 from models.permissions import Action, allowed
@@ -31,8 +31,7 @@ def _group_only(update: Update) -> Chat:
     return chat
 
 
-@requires(Action.subscribe)
-async def langganan(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> None:
+async def langganan(update: Update, context: BotContext, member: Member) -> None:
     """/langganan [hari] [HH:MM]"""
     try:
         chat = _group_only(update)
@@ -40,7 +39,7 @@ async def langganan(update: Update, context: ContextTypes.DEFAULT_TYPE, member: 
     except InputError as exc:
         await answer_error(update, exc)
         return
-    svc = services.of(context)
+    svc = context.services
 
     async def work(session) -> str:
         sub, started = await digests.subscribe(
@@ -55,11 +54,10 @@ async def langganan(update: Update, context: ContextTypes.DEFAULT_TYPE, member: 
         return content.subscribed(sub, started, svc.tz, now(context))
 
     await write(update, context, work)
-    await services.of(context).digest_jobs.sync(chat.id)
+    await context.services.digest_jobs.sync(chat.id)
 
 
-@requires(Action.subscribe)
-async def berhenti(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> None:
+async def berhenti(update: Update, context: BotContext, member: Member) -> None:
     """/berhenti"""
     try:
         chat = _group_only(update)
@@ -74,13 +72,12 @@ async def berhenti(update: Update, context: ContextTypes.DEFAULT_TYPE, member: M
         return content.stopped()
 
     await write(update, context, work)
-    await services.of(context).digest_jobs.sync(chat.id)
+    await context.services.digest_jobs.sync(chat.id)
 
 
-@requires(Action.read)
-async def jadwal(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> None:
+async def jadwal(update: Update, context: BotContext, member: Member) -> None:
     """/jadwal: this group's schedule; in a private chat, every group's."""
-    svc = services.of(context)
+    svc = context.services
     chat = update.effective_chat
     async with svc.db.session() as session:
         if chat is not None and chat.type in GROUPS:
@@ -90,12 +87,12 @@ async def jadwal(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Mem
     await send(update, text)
 
 
-async def ringkasan(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def ringkasan(update: Update, context: BotContext) -> None:
     """/ringkasan: the digest now, for members anywhere and for anyone in a subscribed group."""
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
-    svc = services.of(context)
+    svc = context.services
     async with svc.db.session() as session:
         member = await members.get(session, user.id)
         sub = await digests.get(session, chat.id) if chat.type in GROUPS else None
@@ -115,7 +112,7 @@ NOT_INVITED = (
 _OUTSIDE = (ChatMember.LEFT, ChatMember.BANNED)
 
 
-async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def membership(update: Update, context: BotContext) -> None:
     """The bot added to a group by someone who may not: one polite message, then it leaves. The bot left
     or was removed from a group: its digest stops."""
     change = update.my_chat_member
@@ -123,7 +120,7 @@ async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     if change.new_chat_member.status not in _OUTSIDE:
         if change.old_chat_member.status in _OUTSIDE and change.chat.type in GROUPS:
-            async with services.of(context).db.session() as session:
+            async with context.services.db.session() as session:
                 adder = await members.get(session, change.from_user.id)
             if not allowed(adder, Action.subscribe):
                 log.info(
@@ -132,7 +129,7 @@ async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
                 await context.bot.send_message(change.chat.id, NOT_INVITED)
                 await context.bot.leave_chat(change.chat.id)
         return
-    async with services.of(context).db.session() as session:
+    async with context.services.db.session() as session:
         stopped = await digests.deactivate(
             session,
             chat_id=change.chat.id,
@@ -142,10 +139,10 @@ async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         )
     if stopped is not None:
         log.info("bot removed from chat %s by %s; weekly digest stopped", change.chat.id, change.from_user.id)
-    services.of(context).digest_jobs.unschedule(change.chat.id)
+    context.services.digest_jobs.unschedule(change.chat.id)
 
 
-async def migration(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def migration(update: Update, context: BotContext) -> None:
     """A group became a supergroup: Telegram tells both chats; the subscription follows the new id."""
     message = update.effective_message
     if message is None:
@@ -157,15 +154,14 @@ async def migration(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     else:
         return
     actor = message.from_user.id if message.from_user else context.bot.id
-    async with services.of(context).db.session() as session:
+    async with context.services.db.session() as session:
         moved = await digests.migrate(session, old=old, new=new, actor_id=actor, now=now(context))
     if moved:
         log.info("chat %s became supergroup %s; weekly digest subscription moved", old, new)
-        services.of(context).digest_jobs.unschedule(old)
-        await services.of(context).digest_jobs.sync(new)
+        context.services.digest_jobs.unschedule(old)
+        await context.services.digest_jobs.sync(new)
 
 
-COMMANDS = {"langganan": langganan, "berhenti": berhenti, "jadwal": jadwal, "ringkasan": ringkasan}
 HANDLERS = (
     ChatMemberHandler(membership, ChatMemberHandler.MY_CHAT_MEMBER),
     MessageHandler(filters.StatusUpdate.MIGRATE, migration),

@@ -15,8 +15,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
-from telegram import Bot, LinkPreviewOptions
-from telegram.constants import ParseMode
+from telegram import Bot
 
 from bot.telegram_limits import MAX_CAPTION_CHARS, MAX_MESSAGE_CHARS, shorten, tg_len
 from handlers import chart, replies
@@ -26,8 +25,6 @@ from models.digests import Activity, Baseline, Schedule
 from models.indicators import Figure, Period
 from models.tables import Case, Product, Subscription
 from models.validation import human_date, without_bidi_controls
-
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 RECENT_ITEMS = 3  # most recent items shown per kind of activity
 ATTENTION_ITEMS = 5  # items shown per attention list
@@ -66,7 +63,10 @@ class Digest:
 
     @property
     def chart_caption(self) -> str:
-        return shorten(f"Grafik capaian IKU {self.period.label} s.d. {human_date(self.today)}", MAX_CAPTION_CHARS)
+        # Escaped: captions are HTML too (the application's Defaults).
+        return escape(
+            shorten(f"Grafik capaian IKU {self.period.label} s.d. {human_date(self.today)}", MAX_CAPTION_CHARS)
+        )
 
 
 async def collect(db: Database, today: date, tz: ZoneInfo, stale_days: int) -> Digest:
@@ -296,5 +296,5 @@ async def chart_png(digest: Digest) -> bytes:
 
 async def send_now(bot: Bot, chat_id: int, data: Digest, baseline: Baseline | None = None) -> None:
     """The digest outside any schedule (/ringkasan, `iku-bot digest --chat`): no slot, no claim."""
-    await bot.send_message(chat_id, render(data, baseline), parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)
+    await bot.send_message(chat_id, render(data, baseline))  # HTML, no preview: the application's Defaults
     await bot.send_photo(chat_id, photo=await chart_png(data), caption=data.chart_caption)

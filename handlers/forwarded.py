@@ -8,10 +8,11 @@ an inline bot composed. Such a message is stopped before any command or dialogue
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ApplicationHandlerStop, BaseHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import ApplicationHandlerStop, BaseHandler, MessageHandler, filters
 
 from handlers import updatelog
 from handlers.common import send
+from handlers.services import BotContext
 
 NOT_RUN = (
     "Pesan yang diteruskan atau dikirim melalui bot lain tidak dijalankan sebagai perintah. "
@@ -21,7 +22,7 @@ NOT_RUN = (
 GROUP = -1
 
 
-async def refuse(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def refuse(update: Update, context: BotContext) -> None:
     """In a group, forwarded chatter is not addressed to the bot: only a forwarded command is answered."""
     message = update.effective_message
     chat = update.effective_chat

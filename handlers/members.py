@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot.telegram_limits import MAX_MESSAGE_CHARS
-from handlers import menus, replies, services
-from handlers.common import answer_error, now, requires, send, write
+from handlers import replies
+from handlers.common import answer_error, now, send, write
+from handlers.services import BotContext
 from models import members
 from models.errors import InputError
-from models.permissions import Action
 from models.tables import Member
 
 USAGE = (
@@ -22,11 +21,10 @@ USAGE = (
 )
 
 
-@requires(Action.manage_members)
-async def anggota(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> None:
+async def anggota(update: Update, context: BotContext, member: Member) -> None:
     args = list(context.args or [])
     if not args:
-        async with services.of(context).db.session() as session:
+        async with context.services.db.session() as session:
             everyone = await members.all_members(session)
         lines = [replies.member_line(m) for m in everyone]
         roster = replies.listing(
@@ -63,9 +61,6 @@ async def anggota(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Me
 
     if not await write(update, context, work):
         return
-    async with services.of(context).db.session() as session:
+    async with context.services.db.session() as session:
         changed = await members.get(session, user_id)
-    await menus.set_member_menu(context.bot, user_id, changed)
-
-
-COMMANDS = {"anggota": anggota}
+    await context.services.menus.refresh(user_id, changed)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 
 from handlers import dialog, replies
-from handlers.dialog import Form, SaveContext, Step, StepInput, as_date, date_step
+from handlers.dialog import Form, SaveContext, Step, StepInput, StepKind, date_step
 from models import products, validation
 from models.dates import parse_date, split_leading_date
 from models.errors import InputError
@@ -35,9 +35,9 @@ async def _propose_summary(inp: StepInput) -> str:
     values = inp.values
     text = (
         f"Jenis: {products.KIND_SHORT[Kind(values['kind'])]}\nJudul: {escape(values['title'])}\n"
-        f"Tanggal usulan: {human_date(as_date(values['date']))}"
+        f"Tanggal usulan: {human_date(values['date'])}"
     )
-    similar = await products.similar_title(inp.session, values["title"], as_date(values["date"]).year)
+    similar = await products.similar_title(inp.session, values["title"], values["date"].year)
     if similar is not None:
         text += (
             f"\n\n⚠️ Judul ini mirip dengan usulan yang sudah ada:\n{replies.product_card(similar)}\n"
@@ -52,7 +52,7 @@ async def _propose(session, values, member: Member, ctx: SaveContext) -> str:
         actor_id=member.user_id,
         kind=values["kind"],
         title=values["title"],
-        proposed_on=as_date(values["date"]),
+        proposed_on=values["date"],
         today=ctx.today,
         now=ctx.now,
         update_id=ctx.update_id,
@@ -67,12 +67,12 @@ def _parse_usul(args: list[str], day) -> dict:
     kind = products.parse_kind(args[0])
     proposed_on, rest = split_leading_date(args[1:], day)
     title = products.clean_title(" ".join(rest))
-    validation.event_date(proposed_on or day, day, "usulan", products.EXAMPLE_PROPOSE)
-    return {"kind": kind.value, "title": title, "date": (proposed_on or day).isoformat()}
+    products.SPEC.check_date(None, "proposed_on", proposed_on or day, day, products.EXAMPLE_PROPOSE)
+    return {"kind": kind.value, "title": title, "date": proposed_on or day}
 
 
 async def _similar_exists(inp: StepInput) -> bool:
-    return await products.similar_title(inp.session, inp.values["title"], as_date(inp.values["date"]).year) is not None
+    return await products.similar_title(inp.session, inp.values["title"], inp.values["date"].year) is not None
 
 
 USUL = dialog.register(
@@ -81,9 +81,9 @@ USUL = dialog.register(
         title="Usulan produk hukum",
         action=Action.propose,
         steps=(
-            Step("kind", "choice", "Pilih jenis produk hukum:", _check_kind, choices=KIND_CHOICES),
-            Step("title", "text", "Ketik judul produk hukum:", _check_title),
-            date_step("usulan", products.EXAMPLE_PROPOSE),
+            Step("kind", StepKind.choice, "Pilih jenis produk hukum:", _check_kind, choices=KIND_CHOICES),
+            Step("title", StepKind.text, "Ketik judul produk hukum:", _check_title),
+            date_step(products.SPEC, "proposed_on", products.EXAMPLE_PROPOSE),
         ),
         summary=_propose_summary,
         save=_propose,
@@ -107,21 +107,17 @@ async def _pending(session, offset: int, limit: int):
 
 async def _check_pending(inp: StepInput, raw: str) -> int:
     product_id = validation.record_id(raw, "usulan", products.EXAMPLE_ENACT)
-    return (await products.get_pending(inp.session, product_id)).id
+    await products.get_pending(inp.session, product_id)
+    return product_id
 
 
 async def _check_number(inp: StepInput, raw: str) -> int:
-    return validation.positive_number(raw, "nomor", products.EXAMPLE_ENACT)
-
-
-async def _proposed_on(inp: StepInput):
-    product = await inp.session.get(products.Product, inp.values["product"])
-    return (product.proposed_on, "usulan") if product else None
+    return int(products.SPEC.clean("number", raw, products.EXAMPLE_ENACT, "number"))
 
 
 async def _enact_summary(inp: StepInput) -> str:
-    product = await inp.session.get(products.Product, inp.values["product"])
-    enacted_on = as_date(inp.values["date"])
+    product = await products.get(inp.session, inp.values["product"], products.EXAMPLE_ENACT)
+    enacted_on = inp.values["date"]
     name = products.official_name_of(product.kind, inp.values["number"], enacted_on.year)
     return (
         f"{replies.product_card(product)}\n\nDitetapkan sebagai: {escape(name)}\n"
@@ -135,7 +131,7 @@ async def _enact(session, values, member: Member, ctx: SaveContext) -> str:
         actor_id=member.user_id,
         product_id=values["product"],
         number=values["number"],
-        enacted_on=as_date(values["date"]),
+        enacted_on=values["date"],
         today=ctx.today,
         now=ctx.now,
         update_id=ctx.update_id,
@@ -151,7 +147,7 @@ def _parse_tetapkan(args: list[str], day) -> dict:
     return {
         "product": validation.record_id(args[0], "usulan", example),
         "number": validation.positive_number(args[1], "nomor", example),
-        "date": (parse_date(" ".join(args[2:]), day) if len(args) > 2 else day).isoformat(),
+        "date": parse_date(" ".join(args[2:]), day) if len(args) > 2 else day,
     }
 
 
@@ -163,14 +159,14 @@ TETAPKAN = dialog.register(
         steps=(
             Step(
                 "product",
-                "pick",
+                StepKind.pick,
                 "Pilih usulan yang ditetapkan (terbaru di atas):",
                 _check_pending,
                 listing=_pending,
                 empty="Tidak ada usulan yang menunggu penetapan.",
             ),
-            Step("number", "text", "Ketik nomor penetapannya (angka, misalnya 7):", _check_number),
-            date_step("penetapan", products.EXAMPLE_ENACT, after=_proposed_on),
+            Step("number", StepKind.text, "Ketik nomor penetapannya (angka, misalnya 7):", _check_number),
+            date_step(products.SPEC, "enacted_on", products.EXAMPLE_ENACT, record_key="product"),
         ),
         summary=_enact_summary,
         save=_enact,
@@ -190,21 +186,18 @@ async def _unpublished(session, offset: int, limit: int):
 
 async def _check_unpublished(inp: StepInput, raw: str) -> int:
     product_id = validation.record_id(raw, "produk hukum", products.EXAMPLE_PUBLISH)
-    return (await products.get_unpublished(inp.session, product_id)).id
-
-
-async def _enacted_on(inp: StepInput):
-    product = await inp.session.get(products.Product, inp.values["product"])
-    return (product.enacted_on, "penetapan") if product and product.enacted_on else None
+    await products.get_unpublished(inp.session, product_id)
+    return product_id
 
 
 async def _check_link(inp: StepInput, raw: str) -> str | None:
-    return validation.link(raw, products.EXAMPLE_PUBLISH)
+    link = products.SPEC.clean("link", raw, products.EXAMPLE_PUBLISH, "link")
+    return None if link is None else str(link)
 
 
 async def _publish_summary(inp: StepInput) -> str:
-    product = await inp.session.get(products.Product, inp.values["product"])
-    text = f"{replies.product_card(product)}\n\nTanggal publikasi: {human_date(as_date(inp.values['date']))}"
+    product = await products.get(inp.session, inp.values["product"], products.EXAMPLE_PUBLISH)
+    text = f"{replies.product_card(product)}\n\nTanggal publikasi: {human_date(inp.values['date'])}"
     if inp.values.get("link"):
         text += f"\nTautan: {escape(inp.values['link'])}"
     return text
@@ -215,7 +208,7 @@ async def _publish(session, values, member: Member, ctx: SaveContext) -> str:
         session,
         actor_id=member.user_id,
         product_id=values["product"],
-        published_on=as_date(values["date"]),
+        published_on=values["date"],
         link=values.get("link"),
         today=ctx.today,
         now=ctx.now,
@@ -231,7 +224,7 @@ def _parse_publikasi(args: list[str], day) -> dict:
     published_on, rest = split_leading_date(args[1:], day)
     if len(rest) > 1 or (rest and not rest[0].lower().startswith(("http://", "https://"))):
         raise InputError(f"«{' '.join(rest)}» bukan tanggal atau tautan yang dikenali.", example)
-    return {"product": product_id, "date": (published_on or day).isoformat(), "link": rest[0] if rest else None}
+    return {"product": product_id, "date": published_on or day, "link": rest[0] if rest else None}
 
 
 PUBLIKASI = dialog.register(
@@ -242,16 +235,16 @@ PUBLIKASI = dialog.register(
         steps=(
             Step(
                 "product",
-                "pick",
+                StepKind.pick,
                 "Pilih produk hukum yang dipublikasikan:",
                 _check_unpublished,
                 listing=_unpublished,
                 empty="Semua produk hukum yang ditetapkan sudah dipublikasikan.",
             ),
-            date_step("publikasi", products.EXAMPLE_PUBLISH, after=_enacted_on),
+            date_step(products.SPEC, "published_on", products.EXAMPLE_PUBLISH, record_key="product"),
             Step(
                 "link",
-                "text",
+                StepKind.text,
                 "Ketik tautan publikasinya (misalnya halaman JDIH), atau tekan Lewati:",
                 _check_link,
                 optional=True,
@@ -263,5 +256,3 @@ PUBLIKASI = dialog.register(
         parse_args=_parse_publikasi,
     )
 )
-
-COMMANDS: dict = {}  # these commands are entry points of the dialogue handler (handlers/dialog.py)

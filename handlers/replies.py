@@ -4,14 +4,16 @@ part escaped. Messages are in formal, short Indonesian."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from html import escape
+from typing import Any
 
 from babel.dates import format_datetime
 from babel.numbers import format_decimal
 
 from bot.telegram_limits import MAX_MESSAGE_CHARS, join_within_limit, shorten, tg_len
+from models import registry
 from models.corrections import FIELD_LABELS, changes
 from models.db import as_utc
 from models.errors import InputError
@@ -74,7 +76,7 @@ def product_card(product: Product) -> str:
         if product.link:
             published += f" — {escape(product.link)}"
         lines.append(published)
-    return "\n".join(lines)
+    return "\n".join(lines + _shown_lines(product))
 
 
 def product_line(product: Product, today: date | None = None) -> str:
@@ -85,7 +87,22 @@ def product_line(product: Product, today: date | None = None) -> str:
         when = f"No. {product.number}/{product.number_year}, ditetapkan {human_date(product.enacted_on)}"
         if today is not None:
             when += f" ({(today - product.enacted_on).days} hari)"
-    return f"• <b>{escape(product_ref(product))}</b> {title} — {when}"
+    return f"• <b>{escape(product_ref(product))}</b> {title} — {when}{_shown_suffix(product)}"
+
+
+def _shown_lines(record: object) -> list[str]:
+    """`Label: value` for the fields the record's spec marks as shown (the ones without a layout of
+    their own above): a new field appears in cards without touching this module."""
+    return [
+        f"{escape(label)}: {escape(str(value))}" for label, value in registry.of_record(record).shown_fields(record)
+    ]
+
+
+def _shown_suffix(record: object) -> str:
+    return "".join(
+        f"; {escape(label)}: {escape(shorten(str(value), 80))}"
+        for label, value in registry.of_record(record).shown_fields(record)
+    )
 
 
 # --- cases ---------------------------------------------------------------------------------------
@@ -101,7 +118,7 @@ def case_card(case: Case) -> str:
         if case.outcome:
             done += f" — {escape(case.outcome)}"
         lines.append(done)
-    return "\n".join(lines)
+    return "\n".join(lines + _shown_lines(case))
 
 
 def case_line(case: Case, today: date | None = None, description_chars: int = 80) -> str:
@@ -111,7 +128,15 @@ def case_line(case: Case, today: date | None = None, description_chars: int = 80
     text += f" (sejak {human_date(case.started_on)}"
     if today is not None:
         text += f", {(today - case.started_on).days} hari"
-    return text + ")"
+    return text + ")" + _shown_suffix(case)
+
+
+CARDS: dict[str, Callable[[Any], str]] = {"product": product_card, "case": case_card}
+
+
+def card(record: Product | Case) -> str:
+    """The card of any record, by its record type (models/registry.py)."""
+    return CARDS[registry.of_record(record).entity](record)
 
 
 # --- members -------------------------------------------------------------------------------------

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
-from handlers import replies, services
-from handlers.common import answer_error, requires, send, today
+from handlers import replies
+from handlers.common import answer_error, send, today
+from handlers.services import BotContext
 from models import cases, indicators, products
 from models.errors import InputError
-from models.permissions import Action
 from models.tables import Member
 
 LIST_LIMIT = 60  # more than fits in one message anyway; the rest is counted, not shown
 SECTIONS = ("usulan", "terbit", "perkara")
 
 
-@requires(Action.read)
-async def iku(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> None:
+async def iku(update: Update, context: BotContext, member: Member) -> None:
     """/iku [tahun] [tw1|tw2|tw3|tw4]"""
     day = today(context)
     try:
@@ -25,13 +23,12 @@ async def iku(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member
     except InputError as exc:
         await answer_error(update, exc)
         return
-    async with services.of(context).db.session() as session:
+    async with context.services.db.session() as session:
         figures = await indicators.compute(session, period, day)
     await send(update, replies.indicators(figures, period, day))
 
 
-@requires(Action.read)
-async def daftar(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Member) -> None:
+async def daftar(update: Update, context: BotContext, member: Member) -> None:
     """/daftar [usulan|terbit|perkara]"""
     args = [a.lower() for a in context.args or []]
     if len(args) > 1 or (args and args[0] not in SECTIONS):
@@ -45,7 +42,7 @@ async def daftar(update: Update, context: ContextTypes.DEFAULT_TYPE, member: Mem
     wanted = args or list(SECTIONS)
     day = today(context)
     texts = []
-    async with services.of(context).db.session() as session:
+    async with context.services.db.session() as session:
         for section in wanted:
             texts.append(await _section(session, section, day))
     for text in texts:
@@ -66,6 +63,3 @@ async def _section(session, section: str, day) -> str:
     open_cases, total = await cases.open_cases(session, limit=LIST_LIMIT)
     lines = [replies.case_line(c, day) for c in open_cases]
     return replies.listing("Perkara belum selesai", lines, total, "Tidak ada perkara yang masih berjalan.")
-
-
-COMMANDS = {"iku": iku, "daftar": daftar}

@@ -4,13 +4,14 @@ and the scheduler's digest jobs behind a protocol, so that handlers never import
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from telegram.ext import Application, CallbackContext
+from telegram.ext import Application, CallbackContext, ExtBot
 
 from models.clock import Clock
 from models.db import Database
+from models.tables import Member
 
 KEY = "services"
 
@@ -23,11 +24,19 @@ class DigestJobs(Protocol):
     def unschedule(self, chat_id: int) -> None: ...
 
 
+class MemberMenus(Protocol):
+    """Refreshes a member's command menu after their role changed (implemented in bot/app.py, which
+    knows the command catalog; the handlers that change members must not import it: it imports them)."""
+
+    async def refresh(self, user_id: int, member: Member | None) -> None: ...
+
+
 @dataclass
 class Services:
     db: Database
     clock: Clock
     digest_jobs: DigestJobs
+    menus: MemberMenus
     digest_stale_days: int
 
     @property
@@ -35,5 +44,14 @@ class Services:
         return self.clock.tz
 
 
-def of(context: CallbackContext | Application) -> Services:
+def of(context: CallbackContext[Any, Any, Any, Any] | Application[Any, Any, Any, Any, Any, Any]) -> Services:
     return context.bot_data[KEY]
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """The context every handler receives (`ContextTypes(context=BotContext)` in bot/app.py): the
+    application's services as a typed attribute, so handlers never look them up by key."""
+
+    @property
+    def services(self) -> Services:
+        return of(self)

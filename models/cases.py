@@ -10,6 +10,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import audit, paging, validation
 from models.errors import InputError
+from models.permissions import Action
+from models.records import FieldKind, FieldSpec, RecordSpec, TextRule
 from models.tables import Case
 
 EXAMPLE_OPEN = "/perkara 12/Pdt.G/2026/PN Prb 2026-03-01 Gugatan wanprestasi pengadaan"
@@ -42,14 +44,7 @@ def clean_register(value: str) -> str:
 
 
 def clean_description(description: str) -> str:
-    return validation.text(
-        description,
-        limit=validation.MAX_DESCRIPTION_CHARS,
-        what="uraian",
-        example=EXAMPLE_OPEN,
-        required=False,
-        field="description",
-    )
+    return str(SPEC.clean("description", description, EXAMPLE_OPEN, "description"))
 
 
 async def get(session: AsyncSession, case_id: int, example: str) -> Case:
@@ -82,7 +77,7 @@ async def open_case(
 ) -> Case:
     register = clean_register(register_number)
     description = clean_description(description)
-    validation.event_date(started_on, today, "mulai penanganan", EXAMPLE_OPEN)
+    SPEC.check_date(None, "started_on", started_on, today, EXAMPLE_OPEN)
     await ensure_register_free(session, register)
     case = Case(
         register_number=register,
@@ -141,13 +136,10 @@ async def resolve(
     update_id: int | None = None,
 ) -> Case:
     case = await get_open(session, case_id)
-    validation.event_date(resolved_on, today, "selesai", EXAMPLE_RESOLVE)
-    validation.not_before(resolved_on, case.started_on, "selesai", "mulai penanganan", EXAMPLE_RESOLVE)
-    outcome = validation.text(
-        outcome, limit=validation.MAX_OUTCOME_CHARS, what="hasil", example=EXAMPLE_RESOLVE, required=False
-    )
+    SPEC.check_date(case, "resolved_on", resolved_on, today, EXAMPLE_RESOLVE)
+    cleaned = OUTCOME(outcome, EXAMPLE_RESOLVE, None)
     before = audit.snapshot(case)
-    case.resolved_on, case.outcome, case.updated_at = resolved_on, outcome or None, now
+    case.resolved_on, case.outcome, case.updated_at = resolved_on, cleaned, now
     await session.flush()
     await audit.record(
         session,
@@ -168,3 +160,56 @@ async def open_cases(session: AsyncSession, *, limit: int, offset: int = 0) -> t
     return await paging.page(
         session, Case, col(Case.resolved_on).is_(None), col(Case.started_on), col(Case.id), limit=limit, offset=offset
     )
+
+
+# --- the record type ----------------------------------------------------------------------------------
+
+OUTCOME = TextRule(validation.MAX_OUTCOME_CHARS, "hasil", blank=None)
+
+
+async def _check_unique(session: AsyncSession, case: Case, name: str, new: object) -> None:
+    if name == "register_number" and isinstance(new, str):
+        await ensure_register_free(session, new, exclude_id=case.id)
+
+
+def _derive(case: Case) -> None:
+    case.register_key = register_key(case.register_number)
+
+
+def _register(raw: str, example: str, key: str | None) -> str:
+    return clean_register(raw)
+
+
+SPEC = RecordSpec(
+    entity="case",
+    keyword="perkara",
+    label="Perkara",
+    table=Case,
+    fields=(
+        FieldSpec("register_number", "Nomor register", FieldKind.text, Action.open_case, _register),
+        FieldSpec(
+            "description",
+            "Uraian",
+            FieldKind.text,
+            Action.open_case,
+            TextRule(validation.MAX_DESCRIPTION_CHARS, "uraian"),
+        ),
+        FieldSpec(
+            "started_on", "Tanggal mulai", FieldKind.date, Action.open_case, what="mulai penanganan", event="started"
+        ),
+        FieldSpec(
+            "resolved_on",
+            "Tanggal selesai",
+            FieldKind.date,
+            Action.resolve_case,
+            what="selesai",
+            stage="resolved_on",
+            event="resolved",
+        ),
+        FieldSpec("outcome", "Hasil", FieldKind.text, Action.resolve_case, OUTCOME, stage="resolved_on"),
+    ),
+    get=get,
+    check_unique=_check_unique,
+    derive=_derive,
+    bookkeeping=("register_key",),
+)

@@ -23,10 +23,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, literal, union_all, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import audit, paging, validation
+from models import audit, paging, registry, validation
 from models.db import Database, as_utc
 from models.errors import InputError
 from models.tables import Case, DigestDelivery, Product, Subscription
@@ -92,7 +92,7 @@ def _parse_time(raw: str) -> tuple[int, int]:
     if len(numbers) != 2 or None in numbers:
         raise InputError(f"Jam «{raw}» tidak dikenali; tulis seperti 08:00.", EXAMPLE_SUBSCRIBE)
     hour, minute = numbers
-    if hour > 23 or minute > 59:
+    if hour is None or minute is None or hour > 23 or minute > 59:
         raise InputError(f"Jam «{raw}» tidak ada; jam 00:00 sampai 23:59.", EXAMPLE_SUBSCRIBE)
     return hour, minute
 
@@ -419,13 +419,13 @@ class Activity:
     recent: dict[str, list[Product | Case]] = field(default_factory=dict)
 
 
-def _event_columns() -> dict[str, Any]:
+def _event_columns() -> dict[str, tuple[type[SQLModel], Any]]:
+    """Each dated event of every record type: name -> (table, date column), from the record specs."""
     return {
-        "proposed": col(Product.proposed_on),
-        "enacted": col(Product.enacted_on),
-        "published": col(Product.published_on),
-        "started": col(Case.started_on),
-        "resolved": col(Case.resolved_on),
+        f.event: (spec.table, col(getattr(spec.table, f.name)))
+        for spec in registry.RECORDS.values()
+        for f in spec.dates
+        if f.event is not None
     }
 
 
@@ -435,19 +435,19 @@ async def activity(session: AsyncSession, start: date, end: date, *, recent: int
     counts = union_all(
         *(
             select(literal(name).label("event"), func.count().label("n")).where(column.between(start, end))
-            for name, column in columns.items()
+            for name, (_, column) in columns.items()
         )
     )
     result = Activity(start, end)
     for name, count in (await session.execute(counts)).all():
         result.counts[name] = int(count)
-    for name, column in columns.items():
+    for name, (table, column) in columns.items():
         if not result.counts.get(name):
             result.recent[name] = []
             continue
-        table = Product if name in ("proposed", "enacted", "published") else Case
+        key = col(table.id)  # type: ignore[attr-defined]  # every record table has an integer id
         rows = await session.exec(
-            select(table).where(column.between(start, end)).order_by(column.desc(), col(table.id).desc()).limit(recent)
+            select(table).where(column.between(start, end)).order_by(column.desc(), key.desc()).limit(recent)
         )
         # select(table) over a union of two tables is typed as plain SQLModel rows.
         result.recent[name] = cast("list[Product | Case]", list(rows.all()))

@@ -11,6 +11,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import audit, paging, validation
 from models.errors import InputError
+from models.permissions import Action
+from models.records import FieldKind, FieldSpec, RecordSpec, TextRule
 from models.tables import Kind, Product
 
 KINDS = [k.value for k in Kind]
@@ -48,9 +50,7 @@ def official_name_of(kind: str, number: int | None, year: int | None) -> str:
 
 
 def clean_title(title: str) -> str:
-    return validation.text(
-        title, limit=validation.MAX_TITLE_CHARS, what="judul", example=EXAMPLE_PROPOSE, required=True, field="title"
-    )
+    return str(SPEC.clean("title", title, EXAMPLE_PROPOSE, "title"))
 
 
 async def get(session: AsyncSession, product_id: int, example: str) -> Product:
@@ -101,7 +101,7 @@ async def propose(
 ) -> Product:
     kind = parse_kind(kind)
     title = clean_title(title)
-    validation.event_date(proposed_on, today, "usulan", EXAMPLE_PROPOSE)
+    SPEC.check_date(None, "proposed_on", proposed_on, today, EXAMPLE_PROPOSE)
     product = Product(
         kind=kind, title=title, proposed_on=proposed_on, created_by=actor_id, created_at=now, updated_at=now
     )
@@ -133,8 +133,7 @@ async def enact(
     update_id: int | None = None,
 ) -> Product:
     product = await get_pending(session, product_id)
-    validation.event_date(enacted_on, today, "penetapan", EXAMPLE_ENACT)
-    validation.not_before(enacted_on, product.proposed_on, "penetapan", "usulan", EXAMPLE_ENACT)
+    SPEC.check_date(product, "enacted_on", enacted_on, today, EXAMPLE_ENACT)
     await ensure_number_free(session, product.kind, number, enacted_on.year)
     before = audit.snapshot(product)
     product.enacted_on, product.number, product.number_year = enacted_on, number, enacted_on.year
@@ -170,9 +169,7 @@ async def publish(
     update_id: int | None = None,
 ) -> Product:
     product = await get_unpublished(session, product_id)
-    validation.event_date(published_on, today, "publikasi", EXAMPLE_PUBLISH)
-    assert product.enacted_on is not None  # get_unpublished returns enacted products only
-    validation.not_before(published_on, product.enacted_on, "publikasi", "penetapan", EXAMPLE_PUBLISH)
+    SPEC.check_date(product, "published_on", published_on, today, EXAMPLE_PUBLISH)
     link = validation.link(link, EXAMPLE_PUBLISH)
     before = audit.snapshot(product)
     product.published_on, product.link, product.updated_at = published_on, link, now
@@ -257,3 +254,75 @@ async def similar_title(session: AsyncSession, title: str, year: int, exclude_id
 
 def _numbers(title: str) -> list[str]:
     return re.findall(r"[0-9]+", title)
+
+
+# --- the record type ----------------------------------------------------------------------------------
+
+
+async def _check_unique(session: AsyncSession, product: Product, name: str, new: object) -> None:
+    """A new number, or a new enactment year, must leave the number unique per kind and year."""
+    if name == "number" and isinstance(new, int) and product.number_year is not None:
+        await ensure_number_free(session, product.kind, new, product.number_year, exclude_id=product.id)
+    if (
+        name == "enacted_on"
+        and isinstance(new, date)
+        and product.number is not None
+        and product.number_year != new.year
+    ):
+        await ensure_number_free(session, product.kind, product.number, new.year, exclude_id=product.id)
+
+
+def _derive(product: Product) -> None:
+    if product.enacted_on is not None:
+        product.number_year = product.enacted_on.year
+
+
+def _number(raw: str, example: str, key: str | None) -> int:
+    return validation.positive_number(raw, "nomor", example, key or "number")
+
+
+def _link(raw: str, example: str, key: str | None) -> str | None:
+    return validation.link(raw, example)
+
+
+SPEC = RecordSpec(
+    entity="product",
+    keyword="produk",
+    label="Produk hukum",
+    table=Product,
+    fields=(
+        FieldSpec(
+            "title",
+            "Judul",
+            FieldKind.text,
+            Action.propose,
+            TextRule(validation.MAX_TITLE_CHARS, "judul", required=True),
+        ),
+        FieldSpec("proposed_on", "Tanggal usulan", FieldKind.date, Action.propose, what="usulan", event="proposed"),
+        FieldSpec("number", "Nomor", FieldKind.number, Action.enact, _number, stage="enacted_on"),
+        FieldSpec(
+            "enacted_on",
+            "Tanggal penetapan",
+            FieldKind.date,
+            Action.enact,
+            what="penetapan",
+            stage="enacted_on",
+            event="enacted",
+        ),
+        FieldSpec(
+            "published_on",
+            "Tanggal publikasi",
+            FieldKind.date,
+            Action.publish,
+            what="publikasi",
+            stage="published_on",
+            event="published",
+        ),
+        FieldSpec("link", "Tautan", FieldKind.text, Action.publish, _link, stage="published_on"),
+    ),
+    get=get,
+    check_unique=_check_unique,
+    derive=_derive,
+    bookkeeping=("number_year",),
+    extra_labels={"kind": "Jenis"},
+)

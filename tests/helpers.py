@@ -11,17 +11,34 @@ from sqlmodel import func, select
 from models.tables import AuditEntry, Case, Member, ProcessedUpdate, Product
 from tests.conftest import ADMIN, BotHarness, running_harness
 
-# Members used across the tests: (user id, role, subsection)
+# The one roster of test members: a user id means the same person with the same role in every test
+# (ADMIN, 1001, is the configured first admin: tests/conftest.py). A test that changes someone's role
+# starts from the role given here.
+SECOND_ADMIN = 1002
+KASUBBAG_PERUNDANGAN = 2001
+STAF_PERUNDANGAN = 2002
+KASUBBAG_DOKINFO = 2003
+STAF_DOKINFO = 2004
+KASUBBAG_BANKUM = 2005
+STAF_BANKUM = 2006
+PIMPINAN = 2007
+OTHER_STAF_PERUNDANGAN = 2008
+STRANGER = 9999  # never a member
+
+# (user id, role, subsection) by name; add_everyone adds the first seven.
 PEOPLE: dict[str, tuple[int, str, str | None]] = {
-    "kasubbag_perundangan": (2001, "kasubbag", "perundangan"),
-    "staf_perundangan": (2002, "staf", "perundangan"),
-    "kasubbag_dokinfo": (2003, "kasubbag", "dokinfo"),
-    "staf_dokinfo": (2004, "staf", "dokinfo"),
-    "kasubbag_bankum": (2005, "kasubbag", "bankum"),
-    "staf_bankum": (2006, "staf", "bankum"),
-    "pimpinan": (2007, "pimpinan", None),
+    "kasubbag_perundangan": (KASUBBAG_PERUNDANGAN, "kasubbag", "perundangan"),
+    "staf_perundangan": (STAF_PERUNDANGAN, "staf", "perundangan"),
+    "kasubbag_dokinfo": (KASUBBAG_DOKINFO, "kasubbag", "dokinfo"),
+    "staf_dokinfo": (STAF_DOKINFO, "staf", "dokinfo"),
+    "kasubbag_bankum": (KASUBBAG_BANKUM, "kasubbag", "bankum"),
+    "staf_bankum": (STAF_BANKUM, "staf", "bankum"),
+    "pimpinan": (PIMPINAN, "pimpinan", None),
 }
-STRANGER = 9999
+ROSTER: dict[int, tuple[str, str | None]] = {uid: (role, sub) for uid, role, sub in PEOPLE.values()} | {
+    SECOND_ADMIN: ("admin", None),
+    OTHER_STAF_PERUNDANGAN: ("staf", "perundangan"),
+}
 
 
 async def add_member(
@@ -30,6 +47,12 @@ async def add_member(
     text = f"/anggota tambah {user_id} {role}" + (f" {subsection}" if subsection else "") + (f" {name}" if name else "")
     reply = await harness.say(text, user=ADMIN)
     assert "✅" in reply, reply
+
+
+async def join(harness: BotHarness, user_id: int, name: str = "") -> None:
+    """Add a roster member with their roster role."""
+    role, subsection = ROSTER[user_id]
+    await add_member(harness, user_id, role, subsection, name)
 
 
 async def add_everyone(harness: BotHarness) -> None:

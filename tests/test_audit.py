@@ -9,7 +9,7 @@ import pytest
 from models.db import as_utc
 from models.tables import AuditEntry
 from tests.conftest import ADMIN, JAKARTA
-from tests.helpers import add_member, audit_rows, count
+from tests.helpers import KASUBBAG_DOKINFO, STAF_BANKUM, STAF_PERUNDANGAN, add_member, audit_rows, count
 
 
 async def only(harness, action: str) -> AuditEntry:
@@ -19,13 +19,13 @@ async def only(harness, action: str) -> AuditEntry:
 
 
 async def test_product_lifecycle_is_audited(harness, clock):
-    await add_member(harness, 2001, "staf", "perundangan", "Budi")
-    await add_member(harness, 2002, "kasubbag", "dokinfo", "Ani")
+    await add_member(harness, STAF_PERUNDANGAN, "staf", "perundangan", "Budi")
+    await add_member(harness, KASUBBAG_DOKINFO, "kasubbag", "dokinfo", "Ani")
 
     clock.set(datetime(2026, 3, 1, 9, 15, tzinfo=JAKARTA))
-    await harness.say("/usul perwali Tata Cara Arsip", user=2001)
+    await harness.say("/usul perwali Tata Cara Arsip", user=STAF_PERUNDANGAN)
     row = await only(harness, "product.propose")
-    assert (row.actor_id, row.entity, row.entity_id, row.before) == (2001, "product", "1", None)
+    assert (row.actor_id, row.entity, row.entity_id, row.before) == (STAF_PERUNDANGAN, "product", "1", None)
     assert row.after is not None
     assert row.after["title"] == "Tata Cara Arsip" and row.after["proposed_on"] == "2026-03-01"
     assert row.after["kind"] == "perwali" and row.after["enacted_on"] is None
@@ -33,17 +33,17 @@ async def test_product_lifecycle_is_audited(harness, clock):
     assert row.update_id is not None
 
     clock.set(datetime(2026, 3, 10, 9, 0, tzinfo=JAKARTA))
-    await harness.say("/tetapkan 1 7", user=2001)
+    await harness.say("/tetapkan 1 7", user=STAF_PERUNDANGAN)
     row = await only(harness, "product.enact")
     assert row.before is not None and row.after is not None
-    assert row.actor_id == 2001 and row.entity_id == "1"
+    assert row.actor_id == STAF_PERUNDANGAN and row.entity_id == "1"
     assert row.before["enacted_on"] is None and row.before["number"] is None
     assert (row.after["enacted_on"], row.after["number"], row.after["number_year"]) == ("2026-03-10", 7, 2026)
 
-    await harness.say("/publikasi 1 https://jdih.go.id/p7", user=2002)
+    await harness.say("/publikasi 1 https://jdih.go.id/p7", user=KASUBBAG_DOKINFO)
     row = await only(harness, "product.publish")
     assert row.before is not None and row.after is not None
-    assert row.actor_id == 2002
+    assert row.actor_id == KASUBBAG_DOKINFO
     assert row.before["published_on"] is None and row.before["link"] is None
     assert (row.after["published_on"], row.after["link"]) == ("2026-03-10", "https://jdih.go.id/p7")
     # before of one step is after of the previous one
@@ -69,20 +69,20 @@ async def test_case_lifecycle_is_audited(harness):
 
 
 async def test_member_changes_are_audited(harness):
-    await harness.say("/anggota tambah 2001 staf bankum Siti")
+    await harness.say(f"/anggota tambah {STAF_BANKUM} staf bankum Siti")
     row = await only(harness, "member.put")
-    assert (row.actor_id, row.entity, row.entity_id, row.before) == (ADMIN, "member", "2001", None)
+    assert (row.actor_id, row.entity, row.entity_id, row.before) == (ADMIN, "member", str(STAF_BANKUM), None)
     assert row.after is not None
     assert row.after["role"] == "staf" and row.after["subsection"] == "bankum" and row.after["name"] == "Siti"
 
-    await harness.say("/anggota tambah 2001 pimpinan")
+    await harness.say(f"/anggota tambah {STAF_BANKUM} pimpinan")
     rows = await audit_rows(harness, "member.put")
     assert len(rows) == 2
     assert rows[1].before is not None and rows[1].after is not None
     assert rows[1].before["role"] == "staf" and rows[1].after["role"] == "pimpinan"
     assert rows[1].after["subsection"] is None and rows[1].after["name"] == "Siti"
 
-    await harness.say("/anggota hapus 2001")
+    await harness.say(f"/anggota hapus {STAF_BANKUM}")
     row = await only(harness, "member.remove")
     assert row.before is not None
     assert row.actor_id == ADMIN and row.before["role"] == "pimpinan" and row.after is None

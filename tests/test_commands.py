@@ -8,7 +8,7 @@ import pytest
 
 from models.tables import AuditEntry, Case, Member, Product
 from tests.conftest import ADMIN
-from tests.helpers import all_rows, case, count, find_member, member, product, state
+from tests.helpers import PIMPINAN, STAF_BANKUM, all_rows, case, count, find_member, member, product, state
 
 
 def refused(reply: str, *says: str) -> None:
@@ -336,26 +336,28 @@ async def test_daftar_bad_section(seeded, command):
 
 
 async def test_anggota_add_list_update_remove(harness, clock):
-    reply = await harness.say("/anggota tambah 2001 staf bankum Siti Aminah")
-    assert reply.startswith("✅ Anggota ditambahkan.") and "Siti Aminah — 2001 — Staf bankum" in reply
-    stored = await member(harness, 2001)
+    reply = await harness.say(f"/anggota tambah {STAF_BANKUM} staf bankum Siti Aminah")
+    assert reply.startswith("✅ Anggota ditambahkan.") and f"Siti Aminah — {STAF_BANKUM} — Staf bankum" in reply
+    stored = await member(harness, STAF_BANKUM)
     assert (stored.name, stored.role, stored.subsection) == ("Siti Aminah", "staf", "bankum")
 
     listing = await harness.say("/anggota")
     assert "Anggota (2)" in listing and "1001" in listing and "Siti Aminah" in listing
     assert "/anggota tambah" in listing
 
-    reply = await harness.say("/anggota tambah 2001 KASUBBAG DOKINFO")
-    assert reply.startswith("✅ Data anggota diperbarui.") and "Siti Aminah — 2001 — Kasubbag dokinfo" in reply
-    stored = await member(harness, 2001)
+    reply = await harness.say(f"/anggota tambah {STAF_BANKUM} KASUBBAG DOKINFO")
+    assert (
+        reply.startswith("✅ Data anggota diperbarui.") and f"Siti Aminah — {STAF_BANKUM} — Kasubbag dokinfo" in reply
+    )
+    stored = await member(harness, STAF_BANKUM)
     assert (stored.name, stored.role, stored.subsection) == ("Siti Aminah", "kasubbag", "dokinfo")
 
-    assert "✅ Anggota ditambahkan." in await harness.say("/anggota tambah 2002 pimpinan Kepala Bagian")
-    assert (await member(harness, 2002)).subsection is None
+    assert "✅ Anggota ditambahkan." in await harness.say(f"/anggota tambah {PIMPINAN} pimpinan Kepala Bagian")
+    assert (await member(harness, PIMPINAN)).subsection is None
 
-    reply = await harness.say("/anggota hapus 2001")
-    assert reply.startswith("✅ Anggota dihapus.") and "2001" in reply
-    assert await find_member(harness, 2001) is None
+    reply = await harness.say(f"/anggota hapus {STAF_BANKUM}")
+    assert reply.startswith("✅ Anggota dihapus.") and str(STAF_BANKUM) in reply
+    assert await find_member(harness, STAF_BANKUM) is None
     assert await count(harness, Member) == 2
 
 

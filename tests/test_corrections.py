@@ -6,10 +6,10 @@ from sqlmodel import select
 
 from models.tables import AuditEntry, Product
 from tests import helpers
-
-STAF = 2001
-OTHER_STAF = 2002
-DOKINFO = 2003
+from tests.helpers import OTHER_STAF_PERUNDANGAN as OTHER_STAF
+from tests.helpers import PIMPINAN, STRANGER
+from tests.helpers import STAF_DOKINFO as DOKINFO
+from tests.helpers import STAF_PERUNDANGAN as STAF
 
 
 async def product(harness, product_id: int = 1) -> Product:
@@ -70,9 +70,9 @@ async def test_ubah_offers_only_the_fields_of_the_members_subsection(harness):
     await harness.say("/publikasi 1 2026-01-07 https://jdih.example/perda-2-2026")
     await harness.say("/ubah produk 1", user=DOKINFO)
     assert labels(harness) == ["Tanggal publikasi", "Tautan", "Batal"]
-    assert "belum terdaftar" in await harness.say("/ubah produk 1", user=4242)
-    await harness.say("/anggota tambah 2004 pimpinan Kabag")
-    assert "tidak tersedia" in await harness.say("/ubah produk 1", user=2004)
+    assert "belum terdaftar" in await harness.say("/ubah produk 1", user=STRANGER)
+    await harness.say(f"/anggota tambah {PIMPINAN} pimpinan Kabag")
+    assert "tidak tersedia" in await harness.say("/ubah produk 1", user=PIMPINAN)
 
 
 async def test_urungkan_restores_exactly_the_earlier_state(harness):

@@ -6,9 +6,8 @@ from sqlmodel import col, select
 
 from models.tables import Case, Product
 from tests.conftest import running_harness
+from tests.helpers import SECOND_ADMIN, STAF_BANKUM
 
-STAF_BANKUM = 2001
-STAF_DOKINFO = 2002
 TOPICS = [
     "Arsip",
     "Pajak",
@@ -149,9 +148,9 @@ async def test_stale_button_after_someone_else_handled_the_item(harness):
     await harness.say("/usul perwali 2026-03-01 Judul A")
     await harness.say("/tetapkan")
     pick = next(data for label, data, _ in harness.buttons() if label.startswith("#1"))
-    await harness.say("/anggota tambah 3001 admin Admin Kedua")
+    await harness.say(f"/anggota tambah {SECOND_ADMIN} admin Admin Kedua")
     # Another admin enacts #1 with the one-line form meanwhile.
-    assert "Penetapan dicatat" in await harness.say("/tetapkan 1 5 2026-03-05", user=3001)
+    assert "Penetapan dicatat" in await harness.say("/tetapkan 1 5 2026-03-05", user=SECOND_ADMIN)
     replies = await harness.press_data(pick)
     assert any("sudah ditetapkan" in r for r in replies)
     [product] = await products(harness)

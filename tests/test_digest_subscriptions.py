@@ -21,8 +21,9 @@ from tests.digest_support import (
     subscribe,
     subscription,
 )
+from tests.helpers import KASUBBAG_DOKINFO, STAF_DOKINFO, STRANGER
 
-KASUBBAG, STAF = 2002, 2003
+KASUBBAG, STAF = KASUBBAG_DOKINFO, STAF_DOKINFO
 
 
 @pytest.fixture
@@ -61,7 +62,7 @@ async def test_only_admins_and_kasubbag_may_subscribe(harness):
     await harness.say(f"/anggota tambah {KASUBBAG} kasubbag dokinfo Kasubbag")
     await harness.say(f"/anggota tambah {STAF} staf dokinfo Staf")
     assert "tidak tersedia untuk peran Anda (Staf dokinfo)" in await subscribe(harness, user=STAF)
-    assert "belum terdaftar" in await subscribe(harness, user=555)
+    assert "belum terdaftar" in await subscribe(harness, user=STRANGER)
     assert await find_subscription(harness) is None
     assert "setiap Rabu pukul 09.00" in await subscribe(harness, "rabu 09:00", user=KASUBBAG)
     assert "tidak tersedia" in await harness.say("/berhenti", user=STAF, chat=GROUP, chat_type="group")
@@ -125,11 +126,11 @@ async def test_digest_on_request_for_members_and_in_subscribed_groups(harness):
     assert "Diusulkan: 1" in replies[0] and "Tata Cara <Arsip> & Dokumen" in replies[0]
     assert harness.api.calls[-1].method == "sendPhoto" and harness.api.calls[-1].files["photo"][:4] == b"\x89PNG"
 
-    assert "belum terdaftar" in (await harness.send("/ringkasan", user=555, chat=GROUP, chat_type="group"))[0]
+    assert "belum terdaftar" in (await harness.send("/ringkasan", user=STRANGER, chat=GROUP, chat_type="group"))[0]
     await subscribe(harness)
-    assert await harness.send("/ringkasan", user=555, chat=GROUP, chat_type="group") == []  # one reply per 10 min
+    assert await harness.send("/ringkasan", user=STRANGER, chat=GROUP, chat_type="group") == []  # one reply per 10 min
     harness.clock.advance(timedelta(minutes=10))
-    replies = await harness.send("/ringkasan", user=555, chat=GROUP, chat_type="group")
+    replies = await harness.send("/ringkasan", user=STRANGER, chat=GROUP, chat_type="group")
     assert len(replies) == 2 and "Ringkasan Mingguan IKU" in replies[0]
     assert digest_texts(harness.api, GROUP)
 

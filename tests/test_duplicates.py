@@ -11,7 +11,7 @@ from telegram import Update
 from bot.app import SORRY
 from models import ledger
 from models.tables import AuditEntry, Case, Member, ProcessedUpdate, Product
-from tests.helpers import all_rows, count, state
+from tests.helpers import PIMPINAN, STAF_BANKUM, all_rows, count, state
 
 
 async def deliver_twice(harness, text: str, update_id: int = 500) -> tuple[list[str], list[str]]:
@@ -46,7 +46,7 @@ async def prepared(harness):
         "/usul perda 2026-01-05 Dua",
         "/tetapkan 2 1 2026-02-01",
         "/perkara 1/Pdt.G/2026/PN Prb 2026-01-10 Gugatan",
-        "/anggota tambah 2001 pimpinan Tamu",
+        f"/anggota tambah {PIMPINAN} pimpinan Tamu",
     ):
         assert "✅" in await harness.say(text)
     return harness
@@ -60,8 +60,8 @@ async def prepared(harness):
         ("/publikasi 2 2026-02-03", Product, "product.publish"),
         ("/perkara 2/Pdt.G/2026/PN Prb Kedua", Case, "case.open"),
         ("/selesai 1 Menang", Case, "case.resolve"),
-        ("/anggota tambah 2002 staf bankum Baru", Member, "member.put"),
-        ("/anggota hapus 2001", Member, "member.remove"),
+        (f"/anggota tambah {STAF_BANKUM} staf bankum Baru", Member, "member.put"),
+        (f"/anggota hapus {PIMPINAN}", Member, "member.remove"),
     ],
 )
 async def test_every_write_is_applied_once(prepared, text, model, action):

@@ -15,7 +15,7 @@ from bot.telegram_limits import MAX_MESSAGE_CHARS
 from handlers import replies
 from models.tables import Case, Member, Product
 from tests.botapi import visible_text
-from tests.helpers import all_rows, count, state
+from tests.helpers import STAF_BANKUM, all_rows, count, state
 
 NASTY = "Tentang <b>Pajak</b> & \"Retribusi\" 'Daerah' <script>x</script> a<b &amp; 5 > 3 🚀🇮🇩 &lt;"
 
@@ -54,8 +54,8 @@ async def test_quoted_register_with_markup_is_escaped(harness):
 
 
 async def test_member_name_with_markup(harness):
-    reply = await harness.say("/anggota tambah 2001 staf bankum <b>Siti</b> & Co")
-    assert "<b>Siti</b> & Co — 2001 — Staf bankum" in reply
+    reply = await harness.say(f"/anggota tambah {STAF_BANKUM} staf bankum <b>Siti</b> & Co")
+    assert f"<b>Siti</b> & Co — {STAF_BANKUM} — Staf bankum" in reply
     assert "<b>Siti</b> & Co" in await harness.say("/anggota")
 
 

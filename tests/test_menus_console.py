@@ -4,6 +4,7 @@ import io
 
 from bot.console import Console
 from tests.conftest import ADMIN
+from tests.helpers import STAF_BANKUM
 
 GROUP_COMMANDS = {"iku", "ringkasan", "langganan", "berhenti", "bantuan"}
 
@@ -30,14 +31,14 @@ async def test_private_chats_see_everything_groups_only_group_commands(harness):
 
 async def test_each_member_sees_only_their_commands(harness):
     assert "anggota" in menus(harness)[f"chat:{ADMIN}"]
-    await harness.say("/anggota tambah 2001 staf bankum Siti")
-    staff = menus(harness)["chat:2001"]
+    await harness.say(f"/anggota tambah {STAF_BANKUM} staf bankum Siti")
+    staff = menus(harness)[f"chat:{STAF_BANKUM}"]
     assert {"perkara", "selesai", "iku", "daftar"} <= staff
     assert not {"usul", "tetapkan", "publikasi", "anggota"} & staff
-    await harness.say("/anggota tambah 2001 pimpinan Siti")
-    assert not {"perkara", "selesai", "ubah", "urungkan"} & menus(harness)["chat:2001"]
-    await harness.say("/anggota hapus 2001")
-    assert "chat:2001" not in menus(harness)
+    await harness.say(f"/anggota tambah {STAF_BANKUM} pimpinan Siti")
+    assert not {"perkara", "selesai", "ubah", "urungkan"} & menus(harness)[f"chat:{STAF_BANKUM}"]
+    await harness.say(f"/anggota hapus {STAF_BANKUM}")
+    assert f"chat:{STAF_BANKUM}" not in menus(harness)
 
 
 async def test_console_lists_buttons_and_accepts_number_or_label(harness):

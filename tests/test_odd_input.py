@@ -11,7 +11,7 @@ import pytest
 from models import validation
 from models.tables import Case, Product
 from tests.conftest import ADMIN
-from tests.helpers import all_rows, count, state
+from tests.helpers import STAF_BANKUM, all_rows, count, state
 
 GROUP = -100123
 
@@ -130,7 +130,7 @@ async def test_descriptions_and_member_names_are_normalised(harness):
     assert "✅" in await harness.say(f"/perkara {REGISTER} 2026-03-01 Gugatan\u200b \u202ewanprestasi")
     (case,) = await all_rows(harness, Case)
     assert case.description == "Gugatan wanprestasi"
-    assert "✅" in await harness.say("/anggota tambah 2001 STAF Bankum Siti\u00ad \u202eAminah", user=ADMIN)
+    assert "✅" in await harness.say(f"/anggota tambah {STAF_BANKUM} STAF Bankum Siti\u00ad \u202eAminah", user=ADMIN)
     listing = await harness.say("/anggota")
     assert "Siti Aminah" in listing and "\u202e" not in listing
 

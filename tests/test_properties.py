@@ -19,12 +19,12 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.app import FEATURE_MODULES, SORRY
-from handlers import dialog
+from bot.app import SORRY
+from handlers import catalog, dialog
 from tests.conftest import ADMIN
 from tests.helpers import PEOPLE, STRANGER, add_everyone, state
 
-COMMANDS = sorted({name for module in FEATURE_MODULES for name in module.COMMANDS} | set(dialog.FORMS) | {"batal"})
+COMMANDS = sorted({name for c in catalog.COMMANDS for name in (c.name, *c.aliases)})
 # Commands whose successful answer has a fixed number of parts: /daftar one per section, /ringkasan the
 # digest and its chart.
 MOST_PARTS = {"daftar": 3, "ringkasan": 2}
@@ -107,11 +107,12 @@ WORD = st.one_of(st.sampled_from(TOKENS), st.sampled_from(TOKENS), st.text(min_s
 def odd_text(draw, command: str | None = None) -> str:
     """Empty, random Unicode, the command's own slots filled with valid values and look-alikes, words the
     domain knows, all joined by odd spacing, or very long."""
-    kinds = ["empty", "random", "words", "long"] + (["slots"] * 8 if command in SLOTS else [])
+    kinds = ["empty", "random", "words", "long"] + (["slots"] * 8 if command is not None and command in SLOTS else [])
     kind = draw(st.sampled_from(kinds))
     if kind == "empty":
         return ""
     if kind == "slots":
+        assert command is not None
         slots = SLOTS[command][: draw(st.integers(1, len(SLOTS[command])))]
         words = [draw(st.one_of(st.sampled_from(pool), ODD, WORD)) for pool in slots]
         return "".join(w + draw(SPACES) for w in words)

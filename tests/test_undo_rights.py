@@ -10,10 +10,10 @@ from sqlmodel import col, delete
 from models.corrections import UNDO_LAST_ADMIN, UNDO_NOT_ALLOWED
 from models.tables import Member, Role
 from tests.conftest import ADMIN
-from tests.helpers import add_member, member, product, state
+from tests.helpers import SECOND_ADMIN, STAF_BANKUM, STAF_PERUNDANGAN, add_member, member, product, state
 
-BUDI = 222
-STAF = 2001
+BUDI = SECOND_ADMIN
+STAF = STAF_PERUNDANGAN
 
 
 async def role_of(harness, user_id: int) -> str | None:
@@ -35,7 +35,7 @@ async def test_a_demoted_admin_cannot_undo_and_delete_the_admin_who_demoted_him(
     assert await state(harness) == before
     assert await role_of(harness, BUDI) == Role.admin
     # Members can still be managed.
-    assert "✅" in await harness.say("/anggota tambah 333 staf bankum Citra", user=BUDI)
+    assert "✅" in await harness.say(f"/anggota tambah {STAF_BANKUM} staf bankum Citra", user=BUDI)
 
 
 async def test_undoing_a_promotion_cannot_demote_the_last_admin(harness):
