@@ -329,7 +329,7 @@ def main() -> None:
     parser.add_argument(
         "--limiter",
         default="bot",
-        help="bot: the rate limiter as the bot configures it (bot/telegram_limits.py); ptb: "
+        help="bot: the rate limiter as the bot configures it (bot/rate_limiter.py); ptb: "
         "python-telegram-bot's stock AIORateLimiter; pacedN: N evenly spaced messages/s",
     )
     args = parser.parse_args()

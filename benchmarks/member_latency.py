@@ -1,5 +1,5 @@
 """Benchmark (not a test): a member's /iku reply time while the weekly digest goes to 500 groups, with the
-rate limiter the bot ships (bot/telegram_limits.py) against the one it had before (every message 1/29 s
+rate limiter the bot ships (bot/rate_limiter.py) against the one it had before (every message 1/29 s
 apart, python-telegram-bot's AIORateLimiter), in one run.
 
     python benchmarks/member_latency.py [--groups 500]

@@ -19,7 +19,7 @@ from telegram.ext import Application, ContextTypes, Defaults, MessageHandler, Ty
 from telegram.request import BaseRequest
 from telegram.warnings import PTBUserWarning
 
-from bot import scheduler, services, telegram_limits
+from bot import rate_limiter, scheduler, services
 from bot.intake import ChatOrderedProcessor, HandledQueue, IkuApplication
 from bot.persistence import DatabasePersistence
 from bot.settings import Settings
@@ -82,7 +82,7 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     if rate_limit:
-        builder = builder.rate_limiter(telegram_limits.rate_limiter(max_retries=3))
+        builder = builder.rate_limiter(rate_limiter.rate_limiter(max_retries=3))
     application = builder.build()
 
     application.bot_data[handler_services.KEY] = services.AppServices(

@@ -27,7 +27,7 @@ from telegram import Bot, Message
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
-from bot import services, telegram_limits
+from bot import rate_limiter, services
 from handlers import digest_content as content
 from models import digests
 from models.digests import CLAIMED, FAILED, PARTS, RETRY, SENT
@@ -146,7 +146,7 @@ async def deliver(application: Application, now: datetime) -> Report:
                     log.exception("digest delivery %s could not be recorded", job)
 
         jobs: list[tuple[int, datetime] | DigestDelivery] = [*fresh, *retries]
-        with telegram_limits.broadcasting():  # member replies go first (bot/telegram_limits.py)
+        with rate_limiter.broadcasting():  # member replies go first (bot/rate_limiter.py)
             await asyncio.gather(*(one(job) for job in jobs))
     if fresh or retries or report.skipped or report.failed:
         log.info("digest pass at %s: %s", now.isoformat(), report)

@@ -8,7 +8,7 @@
   (handlers/digest.py, `membership`).
 
 Replies in a flooded group never delay other chats: updates of different chats are handled concurrently
-(bot/intake.py) and every chat has its own sending bucket (bot/telegram_limits.py).
+(bot/intake.py) and every chat has its own sending bucket (bot/rate_limiter.py).
 """
 
 from __future__ import annotations

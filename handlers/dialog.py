@@ -36,10 +36,10 @@ from telegram.ext import (
     filters,
 )
 
-from bot.telegram_limits import fits_callback_data, shorten
 from handlers import replies
 from handlers.common import already_applied, answer_button, answer_error, apply, refusal, send
 from handlers.services import BotContext
+from handlers.telegram_limits import fits_callback_data, shorten
 from models import members
 from models.dates import parse_date
 from models.errors import InputError

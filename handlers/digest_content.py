@@ -17,8 +17,8 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 from telegram import Bot
 
-from bot.telegram_limits import MAX_CAPTION_CHARS, MAX_MESSAGE_CHARS, shorten, tg_len
 from handlers import chart, replies
+from handlers.telegram_limits import MAX_CAPTION_CHARS, MAX_MESSAGE_CHARS, shorten, tg_len
 from models import cases, digests, indicators
 from models.db import Database
 from models.digests import Activity, Baseline, Schedule

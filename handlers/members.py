@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.telegram_limits import MAX_MESSAGE_CHARS
 from handlers import replies
 from handlers.common import answer_error, now, send, write
 from handlers.services import BotContext
+from handlers.telegram_limits import MAX_MESSAGE_CHARS
 from models import members
 from models.errors import InputError
 from models.tables import Member

@@ -12,7 +12,7 @@ from typing import Any
 from babel.dates import format_datetime
 from babel.numbers import format_decimal
 
-from bot.telegram_limits import MAX_MESSAGE_CHARS, join_within_limit, shorten, tg_len
+from handlers.telegram_limits import MAX_MESSAGE_CHARS, join_within_limit, shorten, tg_len
 from models import registry
 from models.corrections import FIELD_LABELS, changes
 from models.db import as_utc

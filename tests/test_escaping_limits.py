@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.telegram_limits import MAX_MESSAGE_CHARS
 from handlers import replies
+from handlers.telegram_limits import MAX_MESSAGE_CHARS
 from models.tables import Case, Member, Product
 from tests.botapi import visible_text
 from tests.helpers import STAF_BANKUM, all_rows, count, state

@@ -1,4 +1,4 @@
-"""The rate limiter (bot/telegram_limits.py) on a clock the test moves: Telegram's limits kept, a single
+"""The rate limiter (bot/rate_limiter.py) on a clock the test moves: Telegram's limits kept, a single
 reply sent at once, member replies before broadcast, a 429 pausing only its chat."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import itertools
 import pytest
 from telegram.error import RetryAfter
 
-from bot.telegram_limits import BROADCAST, OVERALL_WINDOW, REPLY, TelegramRateLimiter, broadcasting
+from bot.rate_limiter import BROADCAST, OVERALL_WINDOW, REPLY, TelegramRateLimiter, broadcasting
 
 
 class FakeTime:
