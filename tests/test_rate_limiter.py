@@ -9,7 +9,7 @@ import itertools
 import pytest
 from telegram.error import RetryAfter
 
-from bot.rate_limiter import BROADCAST, OVERALL_WINDOW, REPLY, TelegramRateLimiter, broadcasting
+from bot.rate_limiter import OVERALL_WINDOW, TelegramRateLimiter, broadcasting
 
 
 class FakeTime:
@@ -66,10 +66,10 @@ def limiter_on(clock: FakeTime, **kwargs) -> TelegramRateLimiter:
     return TelegramRateLimiter(now=clock, sleep=clock.sleep, **kwargs)
 
 
-def send(limiter, recorder, chat: int, label: str = "", priority: int | None = None):
-    args = None if priority is None else {"priority": priority}
+def send(limiter, recorder, chat: int, label: str = ""):
+    """A message to `chat`; its priority is the context's (`broadcasting()` or not)."""
     return asyncio.create_task(
-        limiter.process_request(recorder.call, (chat, label), {}, "sendMessage", {"chat_id": chat}, args)
+        limiter.process_request(recorder.call, (chat, label), {}, "sendMessage", {"chat_id": chat}, None)
     )
 
 
@@ -156,25 +156,6 @@ async def test_member_replies_go_before_broadcast(clock):
     assert labels.index("reply") == 29  # the very next token, before the digests that waited longer
     await clock.advance(4)
     assert all(t.done() for t in digests)
-
-
-async def test_explicit_priority_wins_over_the_context(clock):
-    limiter, rec = limiter_on(clock), Recorder(clock)
-    for n in range(29):
-        send(limiter, rec, 8200 + n, "early")
-    await clock.settle()
-    with broadcasting():
-        for n in range(5):
-            send(limiter, rec, -3000 - n, "digest")
-        send(limiter, rec, 8002, "reply", priority=REPLY)
-        send(limiter, rec, 8003, "late", priority=BROADCAST)
-    await clock.settle()
-    await clock.advance(OVERALL_WINDOW)
-    labels = [label for _, _, label in rec.sent]
-    assert labels.index("reply") == 29
-    await clock.advance(2.0)
-    labels = [label for _, _, label in rec.sent]
-    assert labels.index("late") > labels.index("reply")
 
 
 async def test_a_flooded_group_never_delays_another_chat(clock):
