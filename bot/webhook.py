@@ -36,15 +36,27 @@ class GuardedTelegramHandler(TelegramHandler):
         if self.secret_token is not None and not secret_matches(
             self.request.headers.get(SECRET_HEADER), self.secret_token
         ):
-            raise tornado.web.HTTPError(HTTPStatus.FORBIDDEN)
+            self._refuse(HTTPStatus.FORBIDDEN)
+            return
         announced = self.request.headers.get("Content-Length")
         if announced is not None and ((size := number(announced.strip())) is None or size > MAX_BODY):
-            raise tornado.web.HTTPError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+            self._refuse(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+            return
         # Tornado closes the connection once more than this arrives, chunked or not.
         self.request.connection.set_max_body_size(MAX_BODY)  # type: ignore[union-attr]
         self._chunks: list[bytes] = []
 
+    def _refuse(self, status: HTTPStatus) -> None:
+        """Answer from the headers alone. The body was never read, so the connection cannot carry another
+        request: `Connection: close` tells the client so (a kept-alive client would otherwise send its
+        next request into a closed socket)."""
+        self.set_status(status)
+        self.set_header("Connection", "close")
+        self.finish()
+
     def data_received(self, chunk: bytes) -> None:
+        if self._finished:
+            return
         self._chunks.append(chunk)
 
     async def post(self) -> None:

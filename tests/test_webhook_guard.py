@@ -70,6 +70,19 @@ async def test_a_missing_or_wrong_secret_is_refused(endpoint, secret):
     assert queue.empty()
 
 
+async def test_a_client_keeping_the_connection_alive_gets_every_refusal_and_then_in(endpoint):
+    """A refusal leaves the body unread, so the server closes that connection and says so; a client that
+    keeps connections alive (as Telegram and httpx do) opens a new one for its next request."""
+    port, queue = endpoint
+    url = f"http://127.0.0.1:{port}/hook"
+    async with httpx.AsyncClient() as client:
+        refused = [await client.post(url, content=json.dumps(UPDATE), headers=headers(s)) for s in (None, "x", "y")]
+        accepted = await client.post(url, content=json.dumps(UPDATE), headers=headers())
+    assert [r.status_code for r in refused] == [403, 403, 403]
+    assert all(r.headers.get("connection", "").lower() == "close" for r in refused)
+    assert accepted.status_code == 200 and not queue.empty()
+
+
 async def raw_request(port: int, head: dict[str, str], first_bytes: bytes = b"{") -> bytes:
     """Headers and only the first bytes of the announced body: an answer proves the server judged the
     request without waiting for the rest."""
