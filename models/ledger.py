@@ -37,16 +37,20 @@ async def apply_once(
     update_id: int | None,
     now: datetime,
     work: Callable[[AsyncSession], Awaitable[str]],
+    *,
+    unseen: bool = False,
 ) -> Outcome:
     """Run `work` (which writes and returns the reply) unless this update was applied already.
 
     The marker row is written in the same transaction as the change, so either both exist or neither.
+    `unseen`: the caller has just read that there is no marker, so the first attempt does not read again
+    (the marker's key still stops a concurrent second application: IntegrityError, then a fresh look).
     """
     if update_id is None:
         async with db.session() as session:
             return Outcome(await work(session), duplicate=False, replied=False)
     for attempt in range(BUSY_RETRIES + 1):
-        seen = await lookup(db, update_id)
+        seen = None if unseen and attempt == 0 else await lookup(db, update_id)
         if seen is not None:
             return Outcome(seen.reply, duplicate=True, replied=seen.replied)
         try:
