@@ -22,6 +22,7 @@ from telegram import Update
 from bot import services
 from handlers import updatelog
 from models import members
+from models.tables import Member
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,13 @@ UPDATES_PER_MINUTE = 30
 FLOOD_WINDOW = timedelta(minutes=1)
 NON_MEMBER_QUIET = timedelta(minutes=10)
 _FORGET_ABOVE = 10_000  # entries kept before old ones are dropped
+
+
+class Unread:
+    """The sender's member row was not read yet."""
+
+
+UNREAD = Unread()
 
 
 @dataclass
@@ -85,9 +93,10 @@ class Gate:
         self._quiet[user_id] = _Quiet(now)
 
 
-async def admit(gate: Gate, application, update: Update) -> int | None:
+async def admit(gate: Gate, application, update: Update, member: Member | Unread | None = UNREAD) -> int | None:
     """Whether the update may reach the handlers: None to ignore it, else the id of the non-member to mark
-    as answered if a reply goes out (0 for members and updates without a person)."""
+    as answered if a reply goes out (0 for members and updates without a person). `member`: the sender's
+    row if the caller read it already."""
     user = update.effective_user
     if user is None or user.is_bot or update.my_chat_member is not None:
         return 0
@@ -96,8 +105,9 @@ async def admit(gate: Gate, application, update: Update) -> int | None:
     if gate.flooding(user.id, now):
         updatelog.note(updatelog.IGNORED)
         return None
-    async with svc.db.session() as session:
-        member = await members.get(session, user.id)
+    if isinstance(member, Unread):
+        async with svc.db.session() as session:
+            member = await members.get(session, user.id)
     if member is not None:
         return 0
     if gate.quiet_for(user.id, now):

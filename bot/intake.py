@@ -33,7 +33,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, BaseUpdateProcessor, Updater
 
 from bot import gate, services
-from handlers import updatelog
+from handlers import arrival, updatelog
 from models import ledger
 
 log = logging.getLogger(__name__)
@@ -287,20 +287,29 @@ class IkuApplication(Application):
             return
         token = updatelog.begin(update)
         svc = services.of(self)
+        arrived: object | None = None
         try:
             if self.gate is None:
                 self.gate = gate.Gate(svc.settings.flood_updates_per_minute)
-            seen = await ledger.lookup(svc.db, update.update_id)
-            if seen is not None and seen.replied:  # handled completely before a crash: not again
+            # One short read for what every update needs: its ledger marker and the sender's member row,
+            # carried to the handlers (handlers/arrival.py) so none of them reads those rows again.
+            user = update.effective_user
+            async with svc.db.session() as session:
+                seen = await arrival.read(session, update.update_id, user.id if user is not None else None)
+            if seen.marker is not None and seen.marker.replied:  # handled completely before a crash: not again
                 updatelog.note(updatelog.DUPLICATE)
                 return
-            non_member = await gate.admit(self.gate, self, update)
+            arrived = arrival.begin(seen)
+            non_member = await gate.admit(self.gate, self, update, seen.member)
             if non_member is not None:
                 await super().process_update(update)
                 if non_member and updatelog.replies():
                     self.gate.answered(non_member, svc.clock.utcnow())
-                await ledger.mark_handled(svc.db, update.update_id, svc.clock.utcnow())
+                if not seen.stored:  # a write's own marker is there already; this insert would change nothing
+                    await ledger.mark_handled(svc.db, update.update_id, svc.clock.utcnow())
         finally:
+            if arrived is not None:
+                arrival.end(arrived)
             updatelog.end(token)
             if update.update_id > (self.last_handled_update_id or 0):
                 self.last_handled_update_id = update.update_id

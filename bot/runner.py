@@ -100,7 +100,7 @@ def _after(first, second):
 def run(settings: Settings) -> int:
     from bot.app import build_application
 
-    application = build_application(settings)
+    application = build_application(settings, rate_limit=settings.send_rate_limit)
     try:
         if settings.bot_mode == "webhook":
             url = settings.webhook_url or ""

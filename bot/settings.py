@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     digest_grace_hours: int = 12
     # Flood control (bot/gate.py): updates one account may send within a minute before it is ignored.
     flood_updates_per_minute: int = 30
+    # Telegram's sending limits (bot/rate_limiter.py). Off only for measuring how fast the bot itself
+    # handles updates (benchmarks/roundtrip.py, against a local Bot API stand-in): real Telegram answers
+    # 429 to a bot that goes over them.
+    send_rate_limit: bool = True
 
     @field_validator("admin_ids", mode="before")
     @classmethod

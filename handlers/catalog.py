@@ -15,10 +15,9 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
 from handlers import cases, corrections, digest, help, members, products, reports
-from handlers.common import Handler, MemberHandler, refusal, requires, send
+from handlers.common import Handler, MemberHandler, member_of, refusal, requires, send
 from handlers.dialog import Form
 from handlers.services import BotContext
-from models import members as member_records
 from models.permissions import Action, allowed
 from models.tables import Member
 
@@ -55,8 +54,7 @@ async def bantuan(update: Update, context: BotContext) -> None:
     user = update.effective_user
     if user is None:
         return
-    async with context.services.db.session() as session:
-        member = await member_records.get(session, user.id)
+    member = await member_of(update, context)
     if member is None:
         await send(update, help.INTRO + "\n\n" + refusal(user.id, None))
         return

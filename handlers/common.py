@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import CallbackQuery, Update
 from telegram.error import TelegramError
 
-from handlers import replies, updatelog
+from handlers import arrival, replies, updatelog
 from handlers.services import BotContext
 from models import ledger, members
 from models.errors import InputError
@@ -59,6 +59,18 @@ def refusal(user_id: int, member: Member | None) -> str:
     return f"Maaf, perintah ini tidak tersedia untuk peran Anda ({escape(replies.role_label(member))})."
 
 
+async def member_of(update: Update, context: BotContext) -> Member | None:
+    """The sender's member row: the one the intake read for this update, else read now."""
+    user = update.effective_user
+    if user is None:
+        return None
+    known, member = arrival.known_member(update.update_id, user.id)
+    if known:
+        return member
+    async with context.services.db.session() as session:
+        return await members.get(session, user.id)
+
+
 def requires(action: Action) -> Callable[[MemberHandler], Handler]:
     """Let the handler run only for members whose role permits `action`; everyone else is told why.
     The handler receives the member as a third argument."""
@@ -69,8 +81,7 @@ def requires(action: Action) -> Callable[[MemberHandler], Handler]:
             user = update.effective_user
             if user is None:
                 return
-            async with context.services.db.session() as session:
-                member = await members.get(session, user.id)
+            member = await member_of(update, context)
             if not allowed(member, action):
                 await send(update, refusal(user.id, member))
                 return
@@ -92,7 +103,13 @@ async def apply(
     been delivered the first time.
     """
     svc = context.services
-    outcome = await ledger.apply_once(svc.db, update.update_id, svc.clock.utcnow(), work)
+    seen = arrival.of_update(update.update_id)
+    # The intake read this update's marker moments ago and found none: no second read before the write
+    # (a concurrent writer of the same update still fails on the marker's key, and the ledger looks again).
+    unseen = seen is not None and seen.marker is None and not seen.stored
+    outcome = await ledger.apply_once(svc.db, update.update_id, svc.clock.utcnow(), work, unseen=unseen)
+    if seen is not None:
+        seen.stored = True
     updatelog.note(updatelog.DUPLICATE if outcome.duplicate else updatelog.APPLIED)
     if outcome.duplicate and outcome.replied:
         log.info("update %s was applied before; not applied again", update.update_id)
@@ -107,9 +124,12 @@ async def already_applied(update: Update, context: BotContext) -> bool:
     Its reply is sent now if it never arrived the first time; otherwise nothing is sent.
     """
     svc = context.services
-    seen = await ledger.lookup(svc.db, update.update_id)
+    known = arrival.of_update(update.update_id)
+    seen = known.marker if known is not None else await ledger.lookup(svc.db, update.update_id)
     if seen is None:
         return False
+    if known is not None:
+        known.stored = True
     updatelog.note(updatelog.DUPLICATE)
     if not seen.replied:
         await send(update, seen.reply)

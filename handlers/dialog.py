@@ -37,10 +37,9 @@ from telegram.ext import (
 )
 
 from handlers import replies
-from handlers.common import already_applied, answer_button, answer_error, apply, refusal, send
+from handlers.common import already_applied, answer_button, answer_error, apply, member_of, refusal, send
 from handlers.services import BotContext
 from handlers.telegram_limits import fits_callback_data, shorten
-from models import members
 from models.dates import parse_date
 from models.errors import InputError
 from models.permissions import Action, allowed
@@ -296,11 +295,7 @@ def _expired(context: BotContext, draft: Draft) -> bool:
 
 
 async def _member(context: BotContext, update: Update) -> Member | None:
-    user = update.effective_user
-    if user is None:
-        return None
-    async with context.services.db.session() as session:
-        return await members.get(session, user.id)
+    return await member_of(update, context)
 
 
 def picked(model: type[SQLModel], key: str) -> Callable[[dict[str, Any]], tuple[type[SQLModel], int] | None]:

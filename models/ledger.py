@@ -8,8 +8,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import bindparam, delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import col, select
@@ -37,16 +38,20 @@ async def apply_once(
     update_id: int | None,
     now: datetime,
     work: Callable[[AsyncSession], Awaitable[str]],
+    *,
+    unseen: bool = False,
 ) -> Outcome:
     """Run `work` (which writes and returns the reply) unless this update was applied already.
 
     The marker row is written in the same transaction as the change, so either both exist or neither.
+    `unseen`: the caller has just read that there is no marker, so the first attempt does not read again
+    (the marker's key still stops a concurrent second application: IntegrityError, then a fresh look).
     """
     if update_id is None:
         async with db.session() as session:
             return Outcome(await work(session), duplicate=False, replied=False)
     for attempt in range(BUSY_RETRIES + 1):
-        seen = await lookup(db, update_id)
+        seen = None if unseen and attempt == 0 else await lookup(db, update_id)
         if seen is not None:
             return Outcome(seen.reply, duplicate=True, replied=seen.replied)
         try:
@@ -86,16 +91,12 @@ async def mark_handled(db: Database, update_id: int | None, now: datetime) -> No
     marker (with its reply) stays as it is."""
     if update_id is None:
         return
-    dialect = postgresql if not db.is_sqlite else sqlite
-    statement = (
-        dialect.insert(ProcessedUpdate)
-        .values(update_id=update_id, reply="", replied=True, at=now)
-        .on_conflict_do_nothing(index_elements=["update_id"])
-    )
+    statement = _HANDLED_SQLITE if db.is_sqlite else _HANDLED_POSTGRESQL
+    params = {"b_update_id": update_id, "b_at": now}
     for attempt in range(BUSY_RETRIES + 1):
         try:
             async with db.session() as session:
-                await session.exec(statement)
+                await session.exec(statement, params=params)
             return
         except OperationalError as exc:
             if not is_busy(exc) or attempt == BUSY_RETRIES:
@@ -115,9 +116,23 @@ async def mark_replied(db: Database, update_id: int | None) -> None:
     if update_id is None:
         return
     async with db.session() as session:
-        await session.exec(
-            update(ProcessedUpdate).where(col(ProcessedUpdate.update_id) == update_id).values(replied=True)
-        )
+        await session.exec(_REPLIED, params={"b_update_id": update_id})
+
+
+# Built once (composing a statement costs about as much as running it on SQLite); values bound per call.
+def _handled(dialect) -> Any:
+    return (
+        dialect.insert(ProcessedUpdate)
+        .values(update_id=bindparam("b_update_id"), reply="", replied=True, at=bindparam("b_at"))
+        .on_conflict_do_nothing(index_elements=["update_id"])
+    )
+
+
+_HANDLED_SQLITE = _handled(sqlite)
+_HANDLED_POSTGRESQL = _handled(postgresql)
+_REPLIED: Any = (
+    update(ProcessedUpdate).where(col(ProcessedUpdate.update_id) == bindparam("b_update_id")).values(replied=True)
+)
 
 
 KEEP = timedelta(days=3)

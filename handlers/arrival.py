@@ -1,0 +1,60 @@
+"""What the intake learned about the update being handled, read once and carried to the handlers.
+
+On arrival (bot/intake.py) one short session reads the update's ledger marker and the sender's member
+row. Handlers of the same update take both from here instead of opening sessions of their own for the
+same rows: the permission check, the dialogue entry, the ledger's "applied before?" check. A handler of
+another update (or code outside any update: tests, the console) finds nothing here and reads the
+database as before.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import members
+from models.tables import Member, ProcessedUpdate
+
+
+@dataclass
+class Arrival:
+    update_id: int
+    user_id: int | None
+    marker: ProcessedUpdate | None  # the ledger's row for this update, as read on arrival
+    member: Member | None  # the sender's member row, as read on arrival
+    # This update's marker is known to be stored (its write applied): the intake's "handled" marker,
+    # an insert that would change nothing, is not written.
+    stored: bool = False
+
+
+_current: ContextVar[Arrival | None] = ContextVar("iku_arrival", default=None)
+
+
+async def read(session: AsyncSession, update_id: int, user_id: int | None) -> Arrival:
+    marker = await session.get(ProcessedUpdate, update_id)
+    member = None if user_id is None else await members.get(session, user_id)
+    return Arrival(update_id, user_id, marker, member)
+
+
+def begin(arrival: Arrival) -> object:
+    return _current.set(arrival)
+
+
+def end(token: object) -> None:
+    _current.reset(token)  # type: ignore[arg-type]
+
+
+def of_update(update_id: int | None) -> Arrival | None:
+    """The arrival of this update, if the intake read it (None for other updates and outside one)."""
+    arrival = _current.get()
+    return arrival if arrival is not None and update_id is not None and arrival.update_id == update_id else None
+
+
+def known_member(update_id: int | None, user_id: int) -> tuple[bool, Member | None]:
+    """(True, the member) when the intake read this sender's row for this update; (False, None) if not."""
+    arrival = of_update(update_id)
+    if arrival is None or arrival.user_id != user_id:
+        return False, None
+    return True, arrival.member
