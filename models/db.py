@@ -18,9 +18,10 @@ _holding: ContextVar[bool] = ContextVar("iku_db_turn", default=False)
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - driver hook
     cursor = dbapi_connection.cursor()
+    # busy_timeout first: switching to WAL takes a lock, and another process may hold it for a moment.
+    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
 
 

@@ -51,10 +51,10 @@ async def apply_once(
         async with db.session() as session:
             return Outcome(await work(session), duplicate=False, replied=False)
     for attempt in range(BUSY_RETRIES + 1):
-        seen = None if unseen and attempt == 0 else await lookup(db, update_id)
-        if seen is not None:
-            return Outcome(seen.reply, duplicate=True, replied=seen.replied)
         try:
+            seen = None if unseen and attempt == 0 else await lookup(db, update_id)
+            if seen is not None:
+                return Outcome(seen.reply, duplicate=True, replied=seen.replied)
             async with db.session() as session:
                 reply = await work(session)
                 session.add(ProcessedUpdate(update_id=update_id, reply=reply, replied=False, at=now))
