@@ -13,7 +13,8 @@ from tests import botapi
 
 ROOT = Path(__file__).resolve().parents[1]
 # A path that climbs out of the repository, or names the folder that sits beside it on our machines.
-_OUTSIDE = re.compile(r"(\.\./shared|\bshared/telegram-bot-api|\.\./\.\./)")
+_SIBLING = "shared"  # the folder beside the repository on our machines, which a clone does not have
+_OUTSIDE = re.compile(rf"(\.\./{_SIBLING}|\b{_SIBLING}/telegram-bot-api|\.\./\.\./)")
 
 
 def _tracked(*patterns: str) -> list[Path]:
