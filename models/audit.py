@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import Date, DateTime
+from sqlalchemy import inspect as sa_inspect
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -23,8 +25,6 @@ def snapshot(row: SQLModel | None) -> dict[str, Any] | None:
 
 def restore(model: type[SQLModel], values: dict[str, Any]) -> SQLModel:
     """Build a row from a snapshot, turning ISO strings back into dates by the column's type."""
-    from sqlalchemy import Date, DateTime
-
     columns = model.__table__.columns  # type: ignore[attr-defined]
     converted: dict[str, Any] = {}
     for key, value in values.items():
@@ -62,3 +62,29 @@ async def record(
     )
     session.add(entry)
     return entry
+
+
+async def record_change(
+    session: AsyncSession,
+    row: SQLModel,
+    action: str,
+    *,
+    at: datetime,
+    actor_id: int,
+    before: dict[str, Any] | None,
+    update_id: int | None = None,
+) -> AuditEntry:
+    """The usual entry: `row` after `action` (`<entity>.<verb>`), the entity named by the action's prefix,
+    the id and after-state read from the row itself."""
+    key = sa_inspect(type(row)).primary_key[0].key
+    return await record(
+        session,
+        at=at,
+        actor_id=actor_id,
+        action=action,
+        entity=action.split(".", 1)[0],
+        entity_id=getattr(row, key),
+        before=before,
+        after=snapshot(row),
+        update_id=update_id,
+    )

@@ -93,17 +93,7 @@ async def open_case(
         await session.flush()
     except IntegrityError as exc:
         raise InputError(f"Nomor register {register} sudah tercatat.", EXAMPLE_OPEN, "register") from exc
-    await audit.record(
-        session,
-        at=now,
-        actor_id=actor_id,
-        action="case.open",
-        entity="case",
-        entity_id=case.id,
-        before=None,
-        after=audit.snapshot(case),
-        update_id=update_id,
-    )
+    await audit.record_change(session, case, "case.open", at=now, actor_id=actor_id, before=None, update_id=update_id)
     return case
 
 
@@ -141,16 +131,8 @@ async def resolve(
     before = audit.snapshot(case)
     case.resolved_on, case.outcome, case.updated_at = resolved_on, cleaned, now
     await session.flush()
-    await audit.record(
-        session,
-        at=now,
-        actor_id=actor_id,
-        action="case.resolve",
-        entity="case",
-        entity_id=case.id,
-        before=before,
-        after=audit.snapshot(case),
-        update_id=update_id,
+    await audit.record_change(
+        session, case, "case.resolve", at=now, actor_id=actor_id, before=before, update_id=update_id
     )
     return case
 

@@ -84,16 +84,8 @@ async def edit(
         await session.flush()
     except IntegrityError as exc:
         raise InputError("Nilai itu sudah dipakai oleh catatan lain.", EXAMPLE_EDIT, "value") from exc
-    await audit.record(
-        session,
-        at=now,
-        actor_id=member.user_id,
-        action=f"{entity}.edit",
-        entity=entity,
-        entity_id=record.id,
-        before=before,
-        after=audit.snapshot(record),
-        update_id=update_id,
+    await audit.record_change(
+        session, record, f"{entity}.edit", at=now, actor_id=member.user_id, before=before, update_id=update_id
     )
     return record
 

@@ -179,16 +179,8 @@ async def subscribe(
         sub.title = validation.prose(title)[:MAX_TITLE] or sub.title
         sub.weekday, sub.hour, sub.minute, sub.active = schedule.weekday, schedule.hour, schedule.minute, True
     await session.flush()
-    await audit.record(
-        session,
-        at=now,
-        actor_id=actor_id,
-        action="subscription.put",
-        entity="subscription",
-        entity_id=chat_id,
-        before=before,
-        after=audit.snapshot(sub),
-        update_id=update_id,
+    await audit.record_change(
+        session, sub, "subscription.put", at=now, actor_id=actor_id, before=before, update_id=update_id
     )
     return sub, started
 
@@ -221,17 +213,7 @@ async def deactivate(
     before = audit.snapshot(sub)
     sub.active, sub.updated_at = False, now
     await session.flush()
-    await audit.record(
-        session,
-        at=now,
-        actor_id=actor_id,
-        action=reason,
-        entity="subscription",
-        entity_id=chat_id,
-        before=before,
-        after=audit.snapshot(sub),
-        update_id=update_id,
-    )
+    await audit.record_change(session, sub, reason, at=now, actor_id=actor_id, before=before, update_id=update_id)
     return sub
 
 

@@ -78,16 +78,7 @@ async def ensure_admins(session: AsyncSession, user_ids: list[int], now: datetim
         elif member.role != Role.admin:
             before = audit.snapshot(member)
             member.role, member.subsection, member.updated_at = Role.admin, None, now
-            await audit.record(
-                session,
-                at=now,
-                actor_id=user_id,
-                action="member.seed",
-                entity="member",
-                entity_id=user_id,
-                before=before,
-                after=audit.snapshot(member),
-            )
+            await audit.record_change(session, member, "member.seed", at=now, actor_id=user_id, before=before)
 
 
 async def put(
@@ -130,16 +121,8 @@ async def put(
     await session.flush()
     if await admin_count(session) == 0:
         raise InputError("Admin terakhir tidak dapat diubah perannya.", EXAMPLE_ADD)  # rolled back
-    await audit.record(
-        session,
-        at=now,
-        actor_id=actor_id,
-        action="member.put",
-        entity="member",
-        entity_id=user_id,
-        before=before,
-        after=audit.snapshot(member),
-        update_id=update_id,
+    await audit.record_change(
+        session, member, "member.put", at=now, actor_id=actor_id, before=before, update_id=update_id
     )
     return member, created
 

@@ -107,16 +107,8 @@ async def propose(
     )
     session.add(product)
     await session.flush()
-    await audit.record(
-        session,
-        at=now,
-        actor_id=actor_id,
-        action="product.propose",
-        entity="product",
-        entity_id=product.id,
-        before=None,
-        after=audit.snapshot(product),
-        update_id=update_id,
+    await audit.record_change(
+        session, product, "product.propose", at=now, actor_id=actor_id, before=None, update_id=update_id
     )
     return product
 
@@ -143,16 +135,8 @@ async def enact(
         await session.flush()
     except IntegrityError as exc:  # a concurrent enactment took the number first
         raise _number_taken(kind, number, enacted_on.year) from exc
-    await audit.record(
-        session,
-        at=now,
-        actor_id=actor_id,
-        action="product.enact",
-        entity="product",
-        entity_id=product.id,
-        before=before,
-        after=audit.snapshot(product),
-        update_id=update_id,
+    await audit.record_change(
+        session, product, "product.enact", at=now, actor_id=actor_id, before=before, update_id=update_id
     )
     return product
 
@@ -174,16 +158,8 @@ async def publish(
     before = audit.snapshot(product)
     product.published_on, product.link, product.updated_at = published_on, link, now
     await session.flush()
-    await audit.record(
-        session,
-        at=now,
-        actor_id=actor_id,
-        action="product.publish",
-        entity="product",
-        entity_id=product.id,
-        before=before,
-        after=audit.snapshot(product),
-        update_id=update_id,
+    await audit.record_change(
+        session, product, "product.publish", at=now, actor_id=actor_id, before=before, update_id=update_id
     )
     return product
 
