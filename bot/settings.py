@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     # 429 to a bot that goes over them.
     send_rate_limit: bool = True
 
+    # Private reminders (issue 11): the local time of day (in `timezone`) they go out, and how many days an
+    # enacted Perda or Perwali may stay unpublished before dokinfo is reminded.
+    reminder_time: str = "07:00"
+    publish_reminder_days: int = 7
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
@@ -53,6 +58,27 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return [value]
         return value
+
+    @field_validator("reminder_time")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        hour, _, minute = value.strip().partition(":")
+        h, m = number(hour), number(minute)
+        if h is None or m is None or not (0 <= h <= 23 and 0 <= m <= 59) or len(minute) != 2:
+            raise ValueError("a time of day written HH:MM, e.g. 07:00")
+        return f"{h:02d}:{m:02d}"
+
+    @field_validator("publish_reminder_days")
+    @classmethod
+    def _positive_days(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("at least 1 day")
+        return value
+
+    @property
+    def reminder_hour_minute(self) -> tuple[int, int]:
+        hour, minute = self.reminder_time.split(":")
+        return int(hour), int(minute)
 
     @field_validator("timezone")
     @classmethod

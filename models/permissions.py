@@ -19,18 +19,28 @@ class Action(StrEnum):
     publish = "publish"
     open_case = "open_case"
     resolve_case = "resolve_case"
+    promulgate = "promulgate"  # /undangkan
+    set_status = "set_status"  # /status <id> diubah|dicabut oleh <id>
+    move_case = "move_case"  # /tahap: banding, kasasi, PK
+    schedule_hearing = "schedule_hearing"  # /sidang, /sidang batal
+    manage_holidays = "manage_holidays"  # /libur tambah|hapus: admins only
     manage_members = "manage_members"
     subscribe = "subscribe"  # weekly digest for a group: admin or any kasubbag
     correct = "correct"  # /ubah and /urungkan: anyone who logs; the fields and records are checked further
     undo_others = "undo_others"  # /urungkan of someone else's write: admins only
 
 
-WRITES_OF_SUBSECTION: dict[Action, Subsection] = {
-    Action.propose: Subsection.perundangan,
-    Action.enact: Subsection.perundangan,
-    Action.publish: Subsection.dokinfo,
-    Action.open_case: Subsection.bankum,
-    Action.resolve_case: Subsection.bankum,
+# The subsections whose kasubbag and staf may make each write. Writes not listed are for admins only.
+WRITES_OF_SUBSECTION: dict[Action, tuple[Subsection, ...]] = {
+    Action.propose: (Subsection.perundangan,),
+    Action.enact: (Subsection.perundangan,),
+    Action.promulgate: (Subsection.perundangan,),
+    Action.set_status: (Subsection.perundangan, Subsection.dokinfo),
+    Action.publish: (Subsection.dokinfo,),
+    Action.open_case: (Subsection.bankum,),
+    Action.resolve_case: (Subsection.bankum,),
+    Action.move_case: (Subsection.bankum,),
+    Action.schedule_hearing: (Subsection.bankum,),
 }
 
 
@@ -46,5 +56,5 @@ def allowed(member: Member | None, action: Action) -> TypeGuard[Member]:
         return member.role == Role.kasubbag
     if action == Action.correct:
         return member.role in (Role.kasubbag, Role.staf)
-    subsection = WRITES_OF_SUBSECTION.get(action)
-    return subsection is not None and member.role in (Role.kasubbag, Role.staf) and member.subsection == subsection
+    subsections = WRITES_OF_SUBSECTION.get(action, ())
+    return member.role in (Role.kasubbag, Role.staf) and member.subsection in subsections

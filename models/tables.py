@@ -7,7 +7,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Index, Integer, Text, UniqueConstraint, true
 from sqlmodel import Field, SQLModel
 
 
@@ -45,6 +45,11 @@ class Member(SQLModel, table=True):
     name: str = Field(default="", max_length=100)
     role: str = Field(max_length=16)
     subsection: str | None = Field(default=None, max_length=16)
+    # Private reminders (hearings, unpublished products): on unless the member said `/pengingat mati`.
+    reminders: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
+    # When a private message to the member was refused (403: never opened a chat with the bot, or blocked
+    # it). Noted once; reminders skip the member until they write to the bot again.
+    unreachable_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     created_at: datetime = _utc()
     updated_at: datetime = _utc()
 
@@ -57,6 +62,9 @@ class Product(SQLModel, table=True):
         # Covering the indicator queries (migration 0004): the counted column rides in the index.
         Index("ix_product_kind_proposed_enacted", "kind", "proposed_on", "enacted_on"),
         Index("ix_product_kind_enacted_published", "kind", "enacted_on", "published_on"),
+        # The promulgation number is unique per series (Lembaran Daerah for a Perda, Berita Daerah for a
+        # Perwali: the series follows from the kind) and year (migration 0005).
+        Index("uq_product_promulgation", "kind", "promulgation_year", "promulgation_number", unique=True),
         NEVER_REUSED,
     )
 
@@ -70,9 +78,46 @@ class Product(SQLModel, table=True):
     number_year: int | None = None
     published_on: date | None = Field(default=None, index=True)
     link: str | None = Field(default=None, sa_type=Text)
+    # Promulgation (pengundangan) of a Perda in the Lembaran Daerah or a Perwali in the Berita Daerah.
+    promulgated_on: date | None = None
+    promulgation_number: int | None = None
+    # Year of promulgated_on, kept beside it so "number unique per series and year" is a plain unique key.
+    promulgation_year: int | None = None
     created_by: int = Field(sa_type=BigInteger)
     created_at: datetime = _utc()
     updated_at: datetime = _utc()
+
+
+class LinkKind(StrEnum):
+    amends = "amends"  # the subject's status becomes "diubah"
+    revokes = "revokes"  # the subject's status becomes "dicabut"
+
+
+class ProductLink(SQLModel, table=True):
+    """One legal product amending or revoking another (the JDIH legal status). A product is `berlaku`
+    from its enactment until a link makes it `diubah` or `dicabut`."""
+
+    __tablename__ = "product_link"
+    __table_args__ = (UniqueConstraint("product_id", "by_id", name="uq_product_link"), NEVER_REUSED)
+
+    id: int | None = Field(default=None, primary_key=True)
+    # The product amended or revoked.
+    product_id: int = Field(sa_column=Column(Integer, ForeignKey("product.id"), nullable=False, index=True))
+    # The amending or revoking product (enacted).
+    by_id: int = Field(sa_column=Column(Integer, ForeignKey("product.id"), nullable=False, index=True))
+    relation: str = Field(max_length=16)  # LinkKind
+    effective_on: date  # the enactment date of `by_id`
+    created_by: int = Field(sa_type=BigInteger)
+    created_at: datetime = _utc()
+
+
+class Level(StrEnum):
+    """Court levels of a case, in order."""
+
+    pertama = "pertama"  # first instance (PN, PTUN)
+    banding = "banding"
+    kasasi = "kasasi"
+    pk = "pk"  # peninjauan kembali
 
 
 class Case(SQLModel, table=True):
@@ -89,9 +134,83 @@ class Case(SQLModel, table=True):
     started_on: date  # indexed with resolved_on (ix_legal_case_started_resolved)
     resolved_on: date | None = Field(default=None, index=True)
     outcome: str | None = Field(default=None, sa_type=Text)
+    # Optional details (migration 0005).
+    court: str | None = Field(default=None, sa_type=Text)  # pengadilan
+    position: str | None = Field(default=None, max_length=32)  # the city's position: tergugat, penggugat, …
+    case_type: str | None = Field(default=None, max_length=32)  # perdata, tun, pidana, … (from the register)
+    # The level the case is at now (Level); higher levels and their registers are in case_stage.
+    level: str = Field(default=Level.pertama, max_length=16, sa_column_kwargs={"server_default": "pertama"})
+    result: str | None = Field(default=None, max_length=16)  # for the city: menang, kalah, damai, dicabut, lainnya
+    final_on: date | None = None  # tanggal inkracht (berkekuatan hukum tetap)
     created_by: int = Field(sa_type=BigInteger)
     created_at: datetime = _utc()
     updated_at: datetime = _utc()
+
+
+class CaseStage(SQLModel, table=True):
+    """A case moving to a higher level (banding, kasasi, PK), with that level's register number. Register
+    numbers are unique across every level of every case: checked against legal_case.register_key too."""
+
+    __tablename__ = "case_stage"
+    __table_args__ = (NEVER_REUSED,)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(sa_column=Column(Integer, ForeignKey("legal_case.id"), nullable=False, index=True))
+    level: str = Field(max_length=16)  # Level, above pertama
+    register_number: str | None = Field(default=None, max_length=100)
+    register_key: str | None = Field(default=None, max_length=100, unique=True, index=True)
+    started_on: date
+    created_by: int = Field(sa_type=BigInteger)
+    created_at: datetime = _utc()
+
+
+class Hearing(SQLModel, table=True):
+    """A court hearing (sidang) of a case, at a local date and optional time in the configured zone."""
+
+    __tablename__ = "hearing"
+    __table_args__ = (Index("ix_hearing_day", "day", "time_of_day"), NEVER_REUSED)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(sa_column=Column(Integer, ForeignKey("legal_case.id"), nullable=False, index=True))
+    day: date
+    time_of_day: str | None = Field(default=None, max_length=5)  # "HH:MM", local; None: time not known yet
+    agenda: str = Field(default="", sa_type=Text)
+    # Set when cancelled (`/sidang batal`, or the case was resolved); cancelled hearings are kept.
+    cancelled_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    cancel_reason: str | None = Field(default=None, max_length=16)  # "batal" | "selesai"
+    created_by: int = Field(sa_type=BigInteger)
+    created_at: datetime = _utc()
+    updated_at: datetime = _utc()
+
+
+class Holiday(SQLModel, table=True):
+    """A day off added by an admin (cuti bersama, a local holiday). National public holidays come from the
+    `holidays` package and are not stored."""
+
+    day: date = Field(primary_key=True)
+    name: str = Field(max_length=200)
+    created_by: int = Field(sa_type=BigInteger)
+    created_at: datetime = _utc()
+
+
+class ReminderDelivery(SQLModel, table=True):
+    """One row per reminder (what, for whom, which day): claimed before sending, like digest slots, so a
+    reminder is sent once whatever restarts or second processes do."""
+
+    __tablename__ = "reminder_delivery"
+    __table_args__ = (UniqueConstraint("kind", "subject_id", "user_id", "day", name="uq_reminder"), NEVER_REUSED)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)  # hearing_eve | hearing_day | unpublished
+    subject_id: int  # the hearing or the product
+    user_id: int = Field(sa_type=BigInteger, index=True)
+    day: date  # the local day it is sent for
+    status: str = Field(max_length=16)  # claimed | sent | retry | failed | unreachable
+    claimed_by: str = Field(default="", max_length=64)
+    claimed_at: datetime = _utc()
+    attempts: int = 0
+    sent_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    error: str | None = Field(default=None, sa_type=Text)
 
 
 class AuditEntry(SQLModel, table=True):

@@ -143,6 +143,12 @@ def _rows(engine, table_name: str) -> list[dict]:
     return [{k: _utc(v) for k, v in row.items()} for row in rows]
 
 
+def _first_columns(rows: list[dict], like: list[dict]) -> list[dict]:
+    """`rows` with only the columns the first schema had (later revisions add columns)."""
+    keys = set(like[0]) if like else set()
+    return [{k: v for k, v in row.items() if k in keys} for row in rows]
+
+
 def _utc(value):
     # SQLite hands back naive datetimes; everything stored is UTC.
     if isinstance(value, datetime) and value.tzinfo is None:
@@ -168,9 +174,16 @@ def test_first_schema_with_data_upgrades_to_head_and_every_record_survives(empty
         head = ScriptDirectory.from_config(alembic_config(empty_db_url)).get_current_head()
         assert current(empty_db_url) == head != "0001"
         for table_name, rows in FIRST_SCHEMA_DATA.items():
-            assert _rows(engine, table_name) == rows, table_name
+            assert _first_columns(_rows(engine, table_name), rows) == rows, table_name
         tables = set(inspect(engine).get_table_names())
         assert {"subscription", "digest_delivery", "persistence_entry"} <= tables
+        # Columns added later have their defaults on old rows: a stored case is at the first level with no
+        # details, a stored member gets reminders, a stored product is not promulgated yet.
+        assert {r["level"] for r in _rows(engine, "legal_case")} == {"pertama"}
+        assert {r["court"] for r in _rows(engine, "legal_case")} == {None}
+        assert {bool(r["reminders"]) for r in _rows(engine, "member")} == {True}
+        assert {r["promulgated_on"] for r in _rows(engine, "product")} == {None}
+        assert {"product_link", "case_stage", "hearing", "holiday", "reminder_delivery"} <= tables
     finally:
         engine.dispose()
 
@@ -186,7 +199,7 @@ def test_downgrade_to_the_first_schema_keeps_its_records(empty_db_url):
         for table_name, rows in FIRST_SCHEMA_DATA.items():
             assert _rows(engine, table_name) == rows, table_name
         upgrade(empty_db_url)
-        assert _rows(engine, "product") == FIRST_SCHEMA_DATA["product"]
+        assert _first_columns(_rows(engine, "product"), FIRST_SCHEMA_DATA["product"]) == FIRST_SCHEMA_DATA["product"]
     finally:
         engine.dispose()
 
@@ -233,3 +246,22 @@ def test_upgrade_makes_ids_never_come_back_even_those_only_the_audit_trail_remem
         assert again == 5
     finally:
         engine.dispose()
+
+
+def test_migrations_build_exactly_the_tables_the_models_describe(empty_db_url):
+    """The schema the migrations make is the one the code expects: a column, index or constraint in a model
+    without its migration (or the other way round) fails here, not in production."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    import models.tables  # noqa: F401  (registers the tables)
+
+    upgrade(empty_db_url)
+    engine = create_engine(sync_url(empty_db_url))
+    try:
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+    finally:
+        engine.dispose()
+    assert diff == []
