@@ -162,6 +162,25 @@ def cmd_backup(settings: Settings, args) -> int:
     return 0
 
 
+def cmd_export(settings: Settings, args) -> int:
+    from pathlib import Path
+
+    from bot import export_cli
+    from models.errors import InputError
+
+    try:
+        if args.jdih is not None:
+            path, count = asyncio.run(export_cli.write_feed(settings, Path(args.jdih)))
+            print(f"JDIH feed with {count} regulations written to {path}")
+        else:
+            path = asyncio.run(export_cli.write_workbook(settings, args.year, Path(args.out or ".")))
+            print(f"report written to {path}")
+    except InputError as exc:
+        print(f"iku-bot export: {exc.message}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def cmd_has_token(settings: Settings, _args) -> int:
     return 0 if settings.token else 1
 
@@ -195,6 +214,10 @@ def main(argv: list[str] | None = None) -> int:
     target.add_argument("--chat", type=_integer, help="send the digest to this chat id now")
     digest.add_argument("--out", default="digest-chart.png", help="where --preview writes the chart PNG")
     digest.add_argument("--html", action="store_true", help="with --preview: print the HTML as sent")
+    export = sub.add_parser("export", help="write the yearly report (XLSX) or the JDIH feed (JSON), as /ekspor sends")
+    export.add_argument("--year", type=_integer, help="the report's year (default: this year)")
+    export.add_argument("--out", help="the XLSX file to write, or a folder (default: the current folder)")
+    export.add_argument("--jdih", metavar="FILE", help="write the JDIH feed to FILE (or into a folder) instead")
     args = parser.parse_args(argv)
 
     settings = _settings()
@@ -209,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         "backup": cmd_backup,
         "has-token": cmd_has_token,
         "digest": cmd_digest,
+        "export": cmd_export,
     }
     try:
         return commands[args.command](settings, args)

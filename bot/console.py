@@ -13,6 +13,7 @@ import itertools
 import re
 import sys
 import time
+from pathlib import Path
 from typing import Any, TextIO
 
 from telegram import Update
@@ -33,8 +34,12 @@ def plain(text: str) -> str:
 
 
 class Console:
-    def __init__(self, application: Application, api: OfflineBotApi, user_id: int, out: TextIO) -> None:
+    def __init__(
+        self, application: Application, api: OfflineBotApi, user_id: int, out: TextIO, save_dir: Path | None = None
+    ) -> None:
         self.application = application
+        # Documents the bot sends (/ekspor) are written here, since a terminal cannot show them.
+        self.save_dir = save_dir or Path.cwd()
         self.api = api
         self.user_id = user_id
         self.out = out
@@ -48,6 +53,10 @@ class Console:
         text = call.params.get("text") or call.params.get("caption")
         if call.method == "sendPhoto":
             self.out.write("[gambar terlampir]\n")
+        if call.method == "sendDocument" and "document" in call.files:
+            target = self.save_dir / Path(call.filenames.get("document", "berkas")).name
+            target.write_bytes(call.files["document"])
+            self.out.write(f"[berkas terlampir, disimpan di {target}]\n")
         if text is None:
             if call.method == "answerCallbackQuery" and call.params.get("text"):
                 self.out.write(f"({plain(call.params['text'])})\n")

@@ -31,6 +31,7 @@ class ApiCall:
     method: str
     params: dict[str, Any]
     files: dict[str, bytes] = field(default_factory=dict)
+    filenames: dict[str, str] = field(default_factory=dict)  # upload parameter -> the file name sent
 
 
 class OfflineBotApi(BaseRequest):
@@ -68,9 +69,12 @@ class OfflineBotApi(BaseRequest):
         name = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
         files: dict[str, bytes] = {}
+        filenames: dict[str, str] = {}
         if request_data and request_data.contains_files:
             for key, value in (request_data.multipart_data or {}).items():
                 content = value[1] if isinstance(value, tuple) else value
+                if isinstance(value, tuple) and isinstance(value[0], str):
+                    filenames[key] = value[0]
                 files[key] = content if isinstance(content, bytes) else content.read()
                 params.setdefault(key, f"attach://{key}")  # Telegram sees the upload as that parameter
         queued = self.failures.get(name)
@@ -80,7 +84,7 @@ class OfflineBotApi(BaseRequest):
             if extra:
                 body["parameters"] = extra
             return status, json.dumps(body).encode()
-        call = ApiCall(name, params, files)
+        call = ApiCall(name, params, files, filenames)
         self.calls.append(call)
         if self.on_call is not None:
             self.on_call(call)
@@ -120,6 +124,9 @@ class OfflineBotApi(BaseRequest):
                 message["caption"] = params["caption"]
             if call.method == "sendPhoto":
                 message["photo"] = [{"file_id": "photo", "file_unique_id": "photo", "width": 1, "height": 1}]
+            if call.method == "sendDocument":
+                name = call.filenames.get("document", "document")
+                message["document"] = {"file_id": "document", "file_unique_id": "document", "file_name": name}
             if "reply_markup" in params:
                 message["reply_markup"] = params["reply_markup"]
             return message

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from models.jdih import Publisher
+from models.report import ReportSettings
 from models.validation import number
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/iku.db"
@@ -45,6 +47,13 @@ class Settings(BaseSettings):
     reminder_time: str = "07:00"
     publish_reminder_days: int = 7
 
+    # The yearly report (/ekspor) and the JDIH feed (/ekspor jdih): fixed values written into them.
+    report_institution: str = "Bagian Hukum Sekretariat Daerah Kota Probolinggo"
+    jdih_region: str = "Kota Probolinggo"
+    jdih_place: str = "Probolinggo"
+    jdih_teu_badan: str = "Kota Probolinggo"
+    jdih_language: str = "Indonesia"
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
@@ -74,6 +83,11 @@ class Settings(BaseSettings):
         if value < 1:
             raise ValueError("at least 1 day")
         return value
+
+    @property
+    def report(self) -> ReportSettings:
+        publisher = Publisher(self.jdih_region, self.jdih_place, self.jdih_teu_badan, self.jdih_language)
+        return ReportSettings(self.report_institution, publisher)
 
     @property
     def reminder_hour_minute(self) -> tuple[int, int]:

@@ -14,7 +14,7 @@ from html import escape
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
-from handlers import cases, corrections, digest, help, members, products, reports
+from handlers import cases, corrections, digest, export, help, members, products, reports
 from handlers.common import Handler, MemberHandler, member_of, refusal, requires, send
 from handlers.dialog import Form
 from handlers.services import BotContext
@@ -107,6 +107,13 @@ COMMANDS: tuple[Command, ...] = (
         in_groups=True,
     ),
     # /jadwal works in groups too; the group menu lists only the five commands groups need most.
+    Command(
+        "ekspor",
+        "Laporan tahunan (Excel) atau data JDIH",
+        "/ekspor [tahun] atau /ekspor jdih",
+        run=export.ekspor,
+        permission=Action.read,
+    ),
     Command("jadwal", "Jadwal ringkasan mingguan", "/jadwal", run=digest.jadwal, permission=Action.read),
     Command(
         "langganan",

@@ -14,6 +14,7 @@ from telegram.error import TelegramError
 
 from handlers import arrival, replies, updatelog
 from handlers.services import BotContext
+from handlers.telegram_limits import MAX_CAPTION_CHARS, shorten
 from models import ledger, members
 from models.errors import InputError
 from models.permissions import Action, allowed
@@ -34,6 +35,15 @@ async def send(update: Update, text: str, **kwargs) -> None:
     if chat is None:
         return
     await chat.send_message(without_bidi_controls(text), **kwargs)
+    updatelog.note_reply()
+
+
+async def send_document(update: Update, content: bytes, filename: str, caption: str) -> None:
+    """A file in the chat of the update, with an HTML caption (within Telegram's caption limit)."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    await chat.send_document(document=content, filename=filename, caption=shorten(caption, MAX_CAPTION_CHARS))
     updatelog.note_reply()
 
 

@@ -11,6 +11,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from models.clock import Clock
 from models.db import Database
+from models.report import ReportSettings
 from models.tables import Member
 
 KEY = "services"
@@ -38,6 +39,7 @@ class Services:
     digest_jobs: DigestJobs
     menus: MemberMenus
     digest_stale_days: int
+    report: ReportSettings
 
     @property
     def tz(self) -> ZoneInfo:

@@ -144,4 +144,5 @@ class RecordingBotApi(OfflineBotApi):
         check_call(call.method, call.params)
 
     def sent(self, since: int = 0) -> list[ApiCall]:
-        return [c for c in self.calls[since:] if c.method in ("sendMessage", "sendPhoto", "editMessageText")]
+        shown = ("sendMessage", "sendPhoto", "sendDocument", "editMessageText")
+        return [c for c in self.calls[since:] if c.method in shown]

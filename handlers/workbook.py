@@ -1,0 +1,104 @@
+"""The yearly report as an XLSX workbook (openpyxl): how the sheets look. What they hold is decided in
+`models.report`; this module only lays it out — real date and percent cells, a frozen header row, and
+column widths that fit the longest value (within reason), so the file opens ready to read in Excel and
+LibreOffice."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from io import BytesIO
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from handlers.replies import ACTION_LABEL, ENTITY_LABEL
+from models.corrections import FIELD_LABELS, changes
+from models.db import as_utc
+from models.report import CellKind, Sheet
+from models.tables import AuditEntry
+
+DATE_FORMAT = "DD/MM/YYYY"
+MOMENT_FORMAT = "DD/MM/YYYY HH:MM"
+PERCENT_FORMAT = "0.00%"
+HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
+MIN_WIDTH, MAX_WIDTH = 6, 60
+HISTORY_SHEET = "Riwayat"
+HISTORY_HEADERS = ["Waktu", "Oleh", "Tindakan", "Catatan", "Perubahan"]
+
+_FORMATS = {CellKind.date: DATE_FORMAT, CellKind.moment: MOMENT_FORMAT, CellKind.percent: PERCENT_FORMAT}
+
+
+def _shown_len(value: Any, kind: CellKind) -> int:
+    if value is None:
+        return 0
+    if kind in (CellKind.date, CellKind.moment, CellKind.percent):
+        return len(_FORMATS[kind])
+    return max((len(line) for line in str(value).splitlines()), default=0)
+
+
+def write_table(
+    ws: Worksheet, headers: Sequence[str], kinds: Sequence[CellKind], rows: Sequence[Sequence[Any]], top: int = 1
+) -> None:
+    """A header row at `top` (bold, shaded, frozen) and the rows below it, each cell typed by its kind."""
+    widths = [len(h) for h in headers]
+    for column, title in enumerate(headers, start=1):
+        cell = ws.cell(row=top, column=column, value=title)
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
+    for offset, values in enumerate(rows, start=1):
+        for column, (value, kind) in enumerate(zip(values, kinds, strict=True), start=1):
+            cell = ws.cell(row=top + offset, column=column, value=value)
+            if kind in _FORMATS and value is not None:
+                cell.number_format = _FORMATS[kind]
+            if kind == CellKind.text and isinstance(value, str) and "\n" in value:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            widths[column - 1] = max(widths[column - 1], _shown_len(value, kind))
+    for column, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(column)].width = min(MAX_WIDTH, max(MIN_WIDTH, width + 2))
+    ws.freeze_panes = f"A{top + 1}"
+
+
+def add_sheet(book: Workbook, sheet: Sheet) -> Worksheet:
+    ws = book.create_sheet(sheet.title)
+    write_table(ws, sheet.headers, sheet.kinds, sheet.rows)
+    return ws
+
+
+def _plain(value: Any) -> str:
+    return "—" if value in (None, "") else str(value)
+
+
+def change_text(entry: AuditEntry) -> str:
+    """ "Label: before → after" per changed field, as plain text for a cell."""
+    return "; ".join(f"{FIELD_LABELS.get(n, n)}: {_plain(old)} → {_plain(new)}" for n, old, new in changes(entry))
+
+
+def local_moment(moment: datetime, tz: ZoneInfo) -> datetime:
+    """A naive local date-time: spreadsheet cells have no time zone."""
+    return as_utc(moment).astimezone(tz).replace(tzinfo=None)
+
+
+def add_history(book: Workbook, entries: Sequence[tuple[AuditEntry, str]], tz: ZoneInfo) -> Worksheet:
+    rows: list[list[Any]] = []
+    for entry, actor in entries:
+        action = ACTION_LABEL.get(entry.action, entry.action)
+        if entry.undone_at is not None:
+            action += " (diurungkan)"
+        noun = ENTITY_LABEL.get(entry.entity, entry.entity)
+        rows.append([local_moment(entry.at, tz), actor, action, f"{noun} #{entry.entity_id}", change_text(entry)])
+    kinds = [CellKind.moment, CellKind.text, CellKind.text, CellKind.text, CellKind.text]
+    ws = book.create_sheet(HISTORY_SHEET)
+    write_table(ws, HISTORY_HEADERS, kinds, rows)
+    return ws
+
+
+def to_bytes(book: Workbook) -> bytes:
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()

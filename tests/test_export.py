@@ -1,0 +1,209 @@
+"""/ekspor and `iku-bot export`: the yearly workbook opened with openpyxl and checked cell by cell against
+the records, the JDIH feed field by field, and the workbook converted by LibreOffice where installed."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import subprocess
+from datetime import date, datetime
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from bot import cli
+from models import jdih
+from tests.conftest import ADMIN
+from tests.helpers import PIMPINAN, STRANGER, join, product
+
+SEED = (
+    "/usul perwali 2026-03-01 Tata Cara Pengelolaan Arsip Daerah",
+    "/usul perda 2026-02-01 Pajak Daerah",
+    "/usul kepwali 2026-03-02 Tim Pelaksana",
+    "/tetapkan 2 7 2026-03-10",
+    "/tetapkan 1 12 2026-04-10",
+    "/publikasi 2 2026-03-15 https://jdih.probolinggokota.go.id/perda-7-2026",
+    "/perkara 12/Pdt.G/2026/PN Prb 2026-02-01 Gugatan & wanprestasi",
+    "/perkara 5/G/2026/PTUN.SBY 2026-03-01 Sengketa izin",
+    "/selesai 2 2026-06-01 Gugatan ditolak",
+)
+
+
+@pytest.fixture
+async def seeded(harness):
+    for command in SEED:
+        reply = await harness.say(command)
+        assert reply.startswith("✅"), (command, reply)
+    return harness
+
+
+def sent_document(harness, start: int):
+    calls = [c for c in harness.api.calls[start:] if c.method == "sendDocument"]
+    assert len(calls) == 1, [c.method for c in harness.api.calls[start:]]
+    return calls[0]
+
+
+def rows_of(ws) -> list[list]:
+    return [list(row) for row in ws.iter_rows(values_only=True)]
+
+
+async def test_ekspor_sends_the_year_as_a_workbook_matching_the_records(seeded) -> None:
+    start = len(seeded.api.calls)
+    replies = await seeded.send("/ekspor 2026")
+    call = sent_document(seeded, start)
+    assert call.filenames["document"] == "IKU-Bagian-Hukum-2026.xlsx"
+    assert "data s.d. 24 November 2026" in replies[0]
+    # The progress note comes before the file.
+    methods = [c.method for c in seeded.api.calls[start:]]
+    assert methods.index("sendChatAction") < methods.index("sendDocument")
+    assert seeded.api.calls[start + methods.index("sendChatAction")].params["action"] == "upload_document"
+
+    book = load_workbook(BytesIO(call.files["document"]))
+    assert book.sheetnames[-3:] == ["Produk Hukum", "Perkara", "Riwayat"]
+
+    products = book["Produk Hukum"]
+    header = [c.value for c in products[1]]
+    for wanted in (
+        "ID",
+        "Jenis",
+        "Judul",
+        "Tanggal Usulan",
+        "Nomor",
+        "Tanggal Penetapan",
+        "Tanggal Publikasi",
+        "Tautan",
+    ):
+        assert wanted in header, (wanted, header)
+    assert products.freeze_panes == "A2"
+    by_id = {row[0]: dict(zip(header, row, strict=True)) for row in rows_of(products)[1:]}
+    assert sorted(by_id) == [1, 2, 3]
+    perda = by_id[2]
+    assert perda["Jenis"] == "Perda"
+    assert perda["Judul"] == "Pajak Daerah"
+    assert perda["Nomor"] == 7
+    # Real date cells (openpyxl reads them back as datetimes), formatted as dates.
+    assert perda["Tanggal Penetapan"] == datetime(2026, 3, 10)
+    assert perda["Tanggal Publikasi"] == datetime(2026, 3, 15)
+    assert perda["Tautan"] == "https://jdih.probolinggokota.go.id/perda-7-2026"
+    column = header.index("Tanggal Penetapan") + 1
+    assert products.cell(row=3, column=column).is_date
+    stored = await product(seeded, 1)
+    assert by_id[1]["Tanggal Usulan"] == datetime.combine(stored.proposed_on, datetime.min.time())
+    assert by_id[3]["Tanggal Penetapan"] is None
+
+    cases = book["Perkara"]
+    case_header = [c.value for c in cases[1]]
+    for wanted in ("ID", "Nomor Register", "Uraian", "Tanggal Mulai", "Tanggal Selesai", "Sidang Berikutnya"):
+        assert wanted in case_header, (wanted, case_header)
+    case_rows = {row[0]: dict(zip(case_header, row, strict=True)) for row in rows_of(cases)[1:]}
+    assert case_rows[1]["Nomor Register"] == "12/Pdt.G/2026/PN Prb"
+    assert case_rows[1]["Uraian"] == "Gugatan & wanprestasi"  # not HTML-escaped in a cell
+    assert case_rows[2]["Tanggal Selesai"] == datetime(2026, 6, 1)
+
+    history = rows_of(book["Riwayat"])
+    assert history[0] == ["Waktu", "Oleh", "Tindakan", "Catatan", "Perubahan"]
+    assert len(history) - 1 >= len(SEED)
+    assert any(row[2] == "penetapan dicatat" and row[3] == "produk hukum #2" for row in history[1:])
+    assert all(isinstance(row[0], datetime) for row in history[1:])
+
+
+async def test_a_year_without_records_gives_empty_registers_and_a_quarter_is_refused(harness) -> None:
+    start = len(harness.api.calls)
+    await harness.send("/ekspor 2025")
+    book = load_workbook(BytesIO(sent_document(harness, start).files["document"]))
+    assert book["Produk Hukum"].max_row == 1
+    reply = await harness.say("/ekspor 2026 tw2")
+    assert reply.startswith("⚠️") and "per tahun penuh" in reply and "Contoh: /ekspor 2026" in reply
+    reply = await harness.say("/ekspor 2031")
+    assert reply.startswith("⚠️") and "2031" in reply
+
+
+async def test_every_member_may_export_and_a_stranger_may_not(seeded) -> None:
+    await join(seeded, PIMPINAN)
+    start = len(seeded.api.calls)
+    await seeded.send("/ekspor", user=PIMPINAN)
+    sent_document(seeded, start)
+    start = len(seeded.api.calls)
+    replies = await seeded.send("/ekspor", user=STRANGER)
+    assert not [c for c in seeded.api.calls[start:] if c.method == "sendDocument"]
+    assert replies == [replies[0]] and "belum terdaftar sebagai anggota" in replies[0]
+
+
+async def test_jdih_feed_lists_published_products_field_by_field(seeded) -> None:
+    start = len(seeded.api.calls)
+    replies = await seeded.send("/ekspor jdih")
+    call = sent_document(seeded, start)
+    assert call.filenames["document"] == "jdih-2026-11-24.json"
+    assert "1 produk hukum" in replies[0]
+    records = json.loads(call.files["document"])
+    assert records == [
+        {
+            "idData": "2",
+            "tahun_pengundangan": "2026",
+            "tanggal_penetapan": "2026-03-10",
+            "tanggal_pengundangan": "",
+            "jenis": "Peraturan Daerah",
+            "noPeraturan": "7",
+            "judul": "Pajak Daerah",
+            "singkatanJenis": "PERDA",
+            "tempatTerbit": "Probolinggo",
+            "sumber": "-",
+            "status": "Berlaku",
+            "bahasa": "Indonesia",
+            "bidangHukum": "-",
+            "teuBadan": "Kota Probolinggo",
+            "urlDetailPeraturan": "https://jdih.probolinggokota.go.id/perda-7-2026",
+            "operasi": "4",
+            "display": "1",
+        }
+    ]
+    assert list(records[0]) == list(jdih.FIELDS)
+    reply = await seeded.say("/ekspor jdih 2026")
+    assert reply.startswith("⚠️")
+
+
+def test_the_source_names_the_series_of_the_promulgation() -> None:
+    from models.tables import Product
+
+    perda = Product(kind="perda", title="x", proposed_on=date(2026, 1, 1), created_by=ADMIN)
+    perda.promulgated_on, perda.promulgation_year, perda.promulgation_number = date(2026, 3, 11), 2026, 3
+    assert jdih.source(perda, "Kota Probolinggo") == "Lembaran Daerah Kota Probolinggo Tahun 2026 Nomor 3"
+    perwali = Product(kind="perwali", title="x", proposed_on=date(2026, 1, 1), created_by=ADMIN)
+    perwali.promulgated_on, perwali.promulgation_year, perwali.promulgation_number = date(2026, 4, 1), 2026, 9
+    assert jdih.source(perwali, "Kota Probolinggo") == "Berita Daerah Kota Probolinggo Tahun 2026 Nomor 9"
+    kepwali = Product(kind="kepwali", title="x", proposed_on=date(2026, 1, 1), created_by=ADMIN)
+    assert jdih.source(kepwali, "Kota Probolinggo") == "-"
+
+
+async def test_the_cli_writes_the_same_files(seeded, db_url, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "")
+    monkeypatch.chdir(tmp_path)  # no .env from the developer's folder
+    out = tmp_path / "laporan.xlsx"
+    assert await asyncio.to_thread(cli.main, ["export", "--year", "2026", "--out", str(out)]) == 0
+    book = load_workbook(out)
+    assert [r[0] for r in rows_of(book["Produk Hukum"])[1:]] == [1, 2, 3]
+    assert await asyncio.to_thread(cli.main, ["export", "--jdih", str(tmp_path)]) == 0
+    feeds = list(tmp_path.glob("jdih-*.json"))
+    assert len(feeds) == 1 and json.loads(feeds[0].read_text())[0]["idData"] == "2"
+
+
+def pdf_by_libreoffice(xlsx: Path) -> bytes:
+    """Convert headless, with a throw-away profile so a developer's LibreOffice settings play no part."""
+    profile = xlsx.parent / "lo-profile"
+    command = ["libreoffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf"]
+    result = subprocess.run([*command, "--outdir", str(xlsx.parent), str(xlsx)], capture_output=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+    return xlsx.with_suffix(".pdf").read_bytes()
+
+
+@pytest.mark.skipif(shutil.which("libreoffice") is None, reason="LibreOffice is not installed on this machine")
+async def test_libreoffice_opens_the_workbook(seeded, tmp_path) -> None:
+    start = len(seeded.api.calls)
+    await seeded.send("/ekspor 2026")
+    path = tmp_path / "IKU-Bagian-Hukum-2026.xlsx"
+    path.write_bytes(sent_document(seeded, start).files["document"])
+    assert (await asyncio.to_thread(pdf_by_libreoffice, path)).startswith(b"%PDF")
