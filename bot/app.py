@@ -108,6 +108,8 @@ def register_handlers(application: Application) -> None:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
         conversation = dialog.conversation(catalog.forms())
+    for handler in catalog.EARLY_HANDLERS:
+        application.add_handler(handler)
     application.add_handler(conversation)
     for command in catalog.command_handlers():
         application.add_handler(command)

@@ -20,7 +20,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.app import build_application, running
-from bot.offline_api import ApiCall, OfflineBotApi, message_data
+from bot.offline_api import ApiCall, OfflineBotApi, document_data, message_data
 from bot.settings import Settings
 from models.migrate import upgrade
 from models.validation import number
@@ -101,6 +101,22 @@ class Console:
                     },
                 },
             }
+        words = line.split(maxsplit=1)
+        if len(words) == 2 and words[0] == "/impor":  # a terminal cannot attach: `/impor <file>` sends it
+            path = Path(words[1]).expanduser()
+            if path.is_file():
+                content = path.read_bytes()
+                document = document_data(
+                    self.api.add_upload(content),
+                    path.name,
+                    len(content),
+                    caption="/impor",
+                    message_id=next(self._message_ids),
+                    user_id=self.user_id,
+                    date=int(time.time()),
+                    first_name=CONSOLE_CHAT_TITLE,
+                )
+                return {"update_id": next(self._update_ids), "message": document}
         message = message_data(
             line,
             message_id=next(self._message_ids),

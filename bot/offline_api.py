@@ -45,6 +45,13 @@ class OfflineBotApi(BaseRequest):
         self.message_ids: dict[int, int] = {}  # id(ApiCall) -> message_id it was answered with
         # Set by a test to make the next calls fail: method -> (http status, description, parameters).
         self.failures: dict[str, list[tuple[int, str, dict | None]]] = {}
+        # Files users "sent" (documents for /impor), by file_id: getFile and the download serve them.
+        self.uploads: dict[str, bytes] = {}
+
+    def add_upload(self, content: bytes) -> str:
+        file_id = f"upload-{len(self.uploads) + 1}"
+        self.uploads[file_id] = content
+        return file_id
 
     @property
     def read_timeout(self) -> float | None:
@@ -67,6 +74,9 @@ class OfflineBotApi(BaseRequest):
         pool_timeout=None,
     ) -> tuple[int, bytes]:
         name = url.rsplit("/", 1)[-1]
+        if "/file/bot" in url:  # a download (File.download_*): the raw bytes, not a JSON answer
+            download = self.uploads.get(name)
+            return (200, download) if download is not None else (404, b"Not Found")
         params = dict(request_data.parameters) if request_data else {}
         files: dict[str, bytes] = {}
         filenames: dict[str, str] = {}
@@ -130,6 +140,17 @@ class OfflineBotApi(BaseRequest):
             if "reply_markup" in params:
                 message["reply_markup"] = params["reply_markup"]
             return message
+        if call.method == "getFile":
+            file_id = str(params.get("file_id", ""))
+            if file_id not in self.uploads:
+                return None
+            size = len(self.uploads[file_id])
+            return {
+                "file_id": file_id,
+                "file_unique_id": file_id,
+                "file_size": size,
+                "file_path": f"documents/{file_id}",
+            }
         if call.method == "getChat":
             return {"id": int(params.get("chat_id", 0)), "type": "private"}
         return True
@@ -161,4 +182,31 @@ def message_data(
     }
     if text.startswith("/"):
         message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    return message
+
+
+def document_data(
+    content_id: str,
+    file_name: str,
+    size: int,
+    *,
+    caption: str = "",
+    message_id: int,
+    user_id: int,
+    date: int,
+    first_name: str = "Pengguna",
+) -> dict[str, Any]:
+    """A document sent in a private chat, as Telegram delivers it (the caption's command marked)."""
+    message = message_data("", message_id=message_id, user_id=user_id, date=date, first_name=first_name)
+    del message["text"]
+    message["document"] = {
+        "file_id": content_id,
+        "file_unique_id": content_id,
+        "file_name": file_name,
+        "file_size": size,
+    }
+    if caption:
+        message["caption"] = caption
+        if caption.startswith("/"):
+            message["caption_entities"] = [{"type": "bot_command", "offset": 0, "length": len(caption.split()[0])}]
     return message

@@ -14,7 +14,7 @@ from html import escape
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
-from handlers import cases, corrections, digest, export, help, members, products, reports
+from handlers import cases, corrections, digest, export, help, importing, members, products, reports
 from handlers.common import Handler, MemberHandler, member_of, refusal, requires, send
 from handlers.dialog import Form
 from handlers.services import BotContext
@@ -114,6 +114,13 @@ COMMANDS: tuple[Command, ...] = (
         run=export.ekspor,
         permission=Action.read,
     ),
+    Command(
+        "impor",
+        "Impor register dari spreadsheet",
+        "/impor (lalu kirim berkas XLSX/CSV)",
+        run=importing.impor,
+        permission=Action.import_records,
+    ),
     Command("jadwal", "Jadwal ringkasan mingguan", "/jadwal", run=digest.jadwal, permission=Action.read),
     Command(
         "langganan",
@@ -143,6 +150,9 @@ COMMANDS: tuple[Command, ...] = (
 
 # Updates that are not commands (the bot added to or removed from a group, a group becoming a supergroup).
 OTHER_HANDLERS: tuple[BaseHandler[Update, BotContext, None], ...] = digest.HANDLERS
+# Registered before the dialogues: the buttons of an import preview and the documents sent for /impor,
+# which an open dialogue would otherwise take as its own (or as stale) input.
+EARLY_HANDLERS = tuple(importing.handlers())
 
 
 def for_member(member: Member | None) -> list[Command]:

@@ -200,6 +200,8 @@ ACTION_LABEL = {
     "case.open": "perkara dicatat",
     "case.resolve": "penyelesaian dicatat",
     "case.edit": "data diubah",
+    "product.import": "diimpor dari spreadsheet",
+    "case.import": "diimpor dari spreadsheet",
     "member.put": "anggota ditambahkan/diubah",
     "member.remove": "anggota dihapus",
     "member.seed": "admin awal",

@@ -6,7 +6,7 @@ LibreOffice."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from io import BytesIO
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,7 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from handlers.replies import ACTION_LABEL, ENTITY_LABEL
 from models.corrections import FIELD_LABELS, changes
 from models.db import as_utc
-from models.report import CellKind, Sheet
+from models.report import CellKind, Register, Sheet
 from models.tables import AuditEntry
 
 DATE_FORMAT = "DD/MM/YYYY"
@@ -102,3 +102,50 @@ def to_bytes(book: Workbook) -> bytes:
     out = BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+TEMPLATE_EXAMPLES: dict[str, dict[str, Any]] = {
+    "product": {
+        "kind": "Perwali",
+        "title": "Tata Cara Pengelolaan Arsip Daerah",
+        "proposed_on": date(2026, 3, 1),
+        "number": 7,
+        "enacted_on": date(2026, 3, 10),
+        "published_on": date(2026, 3, 15),
+        "link": "https://jdih.probolinggokota.go.id/perwali-7-2026",
+    },
+    "case": {
+        "register_number": "12/Pdt.G/2026/PN Prb",
+        "description": "Gugatan wanprestasi pengadaan barang",
+        "started_on": date(2026, 2, 1),
+    },
+}
+TEMPLATE_GUIDE = (
+    "Petunjuk impor",
+    "",
+    "1. Isi lembar «Produk Hukum» dan/atau «Perkara»: satu baris per catatan; baris contoh boleh dihapus.",
+    "2. Judul kolom di baris pertama jangan diubah. Kolom ID, Status, dan Sidang Berikutnya diabaikan.",
+    "3. Tanggal sebagai sel tanggal atau teks (2026-03-01, 01-03-2026, 1 Maret 2026).",
+    "4. Jenis: Perda, Perwali, Kepwali, atau nama lengkapnya.",
+    "5. Tanggal penetapan diisi bersama nomornya; tanggal publikasi hanya untuk yang sudah ditetapkan.",
+    "6. Baris yang sudah tercatat dilewati, jadi berkas yang sama aman dikirim dua kali.",
+    "7. Kirim berkas (XLSX, atau CSV satu register per berkas) ke bot dengan keterangan /impor.",
+    "   Bot memeriksa semuanya dulu; tidak ada yang disimpan sebelum Anda menekan Simpan.",
+)
+
+
+def template(registers: Sequence[Register]) -> bytes:
+    """The import template: a guide sheet, then each register's headers with one example row."""
+    book = Workbook()
+    guide = book.active
+    assert guide is not None
+    guide.title = "Petunjuk"
+    for number, line in enumerate(TEMPLATE_GUIDE, start=1):
+        guide.cell(row=number, column=1, value=line).font = Font(bold=number == 1)
+    guide.column_dimensions["A"].width = 100
+    for register in registers:
+        example = TEMPLATE_EXAMPLES.get(register.spec.entity, {})
+        row = [example.get(c.field or "") if c.extra is None and c.field != "id" else None for c in register.columns]
+        ws = book.create_sheet(register.sheet)
+        write_table(ws, [c.header for c in register.columns], [c.kind for c in register.columns], [row])
+    return to_bytes(book)

@@ -101,6 +101,8 @@ UNDOABLE = (
     "case.open",
     "case.resolve",
     "case.edit",
+    "product.import",
+    "case.import",
     "member.put",
     "member.remove",
 )
@@ -114,6 +116,8 @@ UNDO_ACTIONS = {
     "product.publish": Action.publish,
     "case.open": Action.open_case,
     "case.resolve": Action.resolve_case,
+    "product.import": Action.import_records,
+    "case.import": Action.import_records,
     "member.put": Action.manage_members,
     "member.remove": Action.manage_members,
 }

@@ -24,6 +24,7 @@ class Action(StrEnum):
     move_case = "move_case"  # /tahap: banding, kasasi, PK
     schedule_hearing = "schedule_hearing"  # /sidang, /sidang batal
     manage_holidays = "manage_holidays"  # /libur tambah|hapus: admins only
+    import_records = "import_records"  # /impor: admins only
     manage_members = "manage_members"
     subscribe = "subscribe"  # weekly digest for a group: admin or any kasubbag
     correct = "correct"  # /ubah and /urungkan: anyone who logs; the fields and records are checked further

@@ -293,6 +293,7 @@ SPEC = RecordSpec(
             what="publikasi",
             stage="published_on",
             event="published",
+            needs="enacted_on",
         ),
         FieldSpec("link", "Tautan", FieldKind.text, Action.publish, _link, stage="published_on"),
     ),

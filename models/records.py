@@ -61,6 +61,9 @@ class FieldSpec:
     # date is set. None: from creation on.
     stage: str | None = None
     event: str | None = None  # dates: the digest's name for the event ("enacted")
+    # Dates: the earlier event that must have happened first (a publication needs the enactment). The
+    # commands enforce it by the record they accept; import reads it here.
+    needs: str | None = None
     editable: bool = True
     # Shown by the generic "Label: value" line of the record's card and list line. Fields the card lays out
     # itself (title, dates, number…) leave it False.

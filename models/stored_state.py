@@ -40,3 +40,10 @@ async def _put(db: Database, kind: str, key: str, value: Any) -> None:
             session.add(PersistenceEntry(kind=kind, key=key, value=value))
         else:
             row.value = value
+
+
+async def get(db: Database, kind: str, key: str) -> Any:
+    """The value stored under (kind, key), or None."""
+    async with db.session() as session:
+        row = await session.get(PersistenceEntry, (kind, key))
+        return None if row is None else row.value

@@ -7,6 +7,7 @@ import unicodedata
 from datetime import date
 
 from babel.dates import format_date
+from babel.numbers import format_decimal
 
 from models.errors import InputError
 
@@ -94,6 +95,11 @@ def has_other_digits(value: str) -> bool:
     """Whether `value` holds digits of another kind (`²`, `①`, `٣`, full-width), which are not numbers
     here: text that must not be read as a number by a library that would accept them."""
     return any(not "0" <= ch <= "9" and (ch.isdigit() or ch.isnumeric()) for ch in value)
+
+
+def grouped(value: int) -> str:
+    """`235.526`: counts in Indonesian digit grouping, wherever the bot shows one."""
+    return format_decimal(value, locale="id")
 
 
 def human_date(day: date) -> str:
