@@ -70,6 +70,12 @@ COMMANDS: tuple[Command, ...] = (
     Command("usul", "Catat usulan produk hukum", "/usul perwali [tanggal] Judul (atau /usul saja)", form=products.USUL),
     Command("tetapkan", "Catat penetapan usulan", "/tetapkan 12 7 [tanggal]", form=products.TETAPKAN),
     Command("publikasi", "Catat publikasi produk hukum", "/publikasi 12 [tanggal] [tautan]", form=products.PUBLIKASI),
+    Command(
+        "undangkan",
+        "Catat pengundangan Perda/Perwali",
+        "/undangkan 12 [tanggal] [nomor]",
+        form=products.UNDANGKAN,
+    ),
     Command("perkara", "Catat perkara baru", "/perkara 12/Pdt.G/2026/PN Prb [tanggal] [uraian]", form=cases.PERKARA),
     Command("selesai", "Catat perkara selesai", "/selesai 3 [tanggal] [hasil]", form=cases.SELESAI),
     Command(
@@ -78,7 +84,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "daftar",
         "Daftar yang masih terbuka",
-        "/daftar [usulan|terbit|perkara]",
+        "/daftar [usulan|terbit|pengundangan|perkara]",
         run=reports.daftar,
         permission=Action.read,
     ),

@@ -18,7 +18,7 @@ from models.corrections import FIELD_LABELS, changes
 from models.db import as_utc
 from models.errors import InputError
 from models.indicators import Figure, Period
-from models.products import KIND_SHORT, official_name
+from models.products import KIND_SHORT, official_name, promulgation_name
 from models.tables import Case, Kind, Member, Product
 from models.validation import human_date
 
@@ -71,6 +71,9 @@ def product_card(product: Product) -> str:
     ]
     if product.enacted_on is not None:
         lines.append(f"Ditetapkan: {escape(official_name(product))}, {human_date(product.enacted_on)}")
+    promulgation = promulgation_name(product)
+    if promulgation is not None and product.promulgated_on is not None:
+        lines.append(f"Diundangkan: {escape(promulgation)}, {human_date(product.promulgated_on)}")
     if product.published_on is not None:
         published = f"Dipublikasikan: {human_date(product.published_on)}"
         if product.link:
@@ -196,6 +199,7 @@ ACTION_LABEL = {
     "product.propose": "usulan dicatat",
     "product.enact": "penetapan dicatat",
     "product.publish": "publikasi dicatat",
+    "product.promulgate": "pengundangan dicatat",
     "product.edit": "data diubah",
     "case.open": "perkara dicatat",
     "case.resolve": "penyelesaian dicatat",

@@ -329,7 +329,7 @@ async def test_daftar_sections_follow_the_records(seeded):
 
 @pytest.mark.parametrize("command", ["/daftar semua", "/daftar usulan terbit"])
 async def test_daftar_bad_section(seeded, command):
-    await assert_refused_and_unchanged(seeded, command, "tidak dikenal", "usulan, terbit, atau perkara")
+    await assert_refused_and_unchanged(seeded, command, "tidak dikenal", "usulan, terbit, pengundangan, atau perkara")
 
 
 # --- /anggota ------------------------------------------------------------------------------------
