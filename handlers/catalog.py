@@ -14,7 +14,7 @@ from html import escape
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
-from handlers import cases, corrections, digest, help, members, products, reports
+from handlers import cases, corrections, digest, help, legal_status, members, products, reports
 from handlers.common import Handler, MemberHandler, member_of, refusal, requires, send
 from handlers.dialog import Form
 from handlers.services import BotContext
@@ -75,6 +75,13 @@ COMMANDS: tuple[Command, ...] = (
         "Catat pengundangan Perda/Perwali",
         "/undangkan 12 [tanggal] [nomor]",
         form=products.UNDANGKAN,
+    ),
+    Command(
+        "status",
+        "Status hukum produk (berlaku, diubah, dicabut)",
+        "/status 4 [diubah|dicabut oleh 9]",
+        run=legal_status.status,
+        permission=Action.read,
     ),
     Command("perkara", "Catat perkara baru", "/perkara 12/Pdt.G/2026/PN Prb [tanggal] [uraian]", form=cases.PERKARA),
     Command("selesai", "Catat perkara selesai", "/selesai 3 [tanggal] [hasil]", form=cases.SELESAI),

@@ -13,13 +13,14 @@ from babel.dates import format_datetime
 from babel.numbers import format_decimal
 
 from handlers.telegram_limits import MAX_MESSAGE_CHARS, join_within_limit, shorten, tg_len
-from models import registry
+from models import product_links, registry
 from models.corrections import FIELD_LABELS, changes
 from models.db import as_utc
 from models.errors import InputError
 from models.indicators import Figure, Period
+from models.product_links import LegalStatus, Status
 from models.products import KIND_SHORT, official_name, promulgation_name
-from models.tables import Case, Kind, Member, Product
+from models.tables import Case, Kind, LinkKind, Member, Product
 from models.validation import human_date
 
 NO_DATA = "belum ada data"
@@ -64,7 +65,9 @@ def product_ref(product: Product) -> str:
     return f"#{product.id} {KIND_SHORT[Kind(product.kind)]}"
 
 
-def product_card(product: Product) -> str:
+def product_card(product: Product, status: LegalStatus | None = None) -> str:
+    """The product's card; with its legal status (models/product_links.py), also the status and the
+    products it amends or revokes, or that amend or revoke it."""
     lines = [
         f"<b>{escape(product_ref(product))}</b>: {escape(product.title)}",
         f"Diusulkan: {human_date(product.proposed_on)}",
@@ -79,7 +82,49 @@ def product_card(product: Product) -> str:
         if product.link:
             published += f" — {escape(product.link)}"
         lines.append(published)
-    return "\n".join(lines + _shown_lines(product))
+    return "\n".join(lines + _shown_lines(product) + (status_lines(status) if status is not None else []))
+
+
+STATUS_LABEL = {
+    Status.not_enacted: "Belum ditetapkan",
+    Status.in_force: "Berlaku",
+    Status.amended: "Berlaku, diubah",
+    Status.revoked: "Dicabut (tidak berlaku)",
+}
+
+
+def status_lines(status: LegalStatus) -> list[str]:
+    """`Status: Berlaku sejak …`, then `Diubah oleh …`/`Dicabut oleh …` and `Mengubah …`/`Mencabut …`."""
+    head = f"Status: {STATUS_LABEL[status.status]}"
+    if status.since is not None:
+        head += f" sejak {human_date(status.since)}"
+    lines = [head]
+    for r in status.by:
+        verb = product_links.verb(r.relation, passive=True).capitalize()
+        lines.append(
+            f"{verb} oleh {escape(product_links.name(r.other))} (#{r.other.id}) sejak {human_date(r.effective_on)}"
+        )
+    for r in status.of:
+        verb = product_links.verb(r.relation, passive=False).capitalize()
+        lines.append(f"{verb} {escape(product_links.name(r.other))} (#{r.other.id})")
+    return lines
+
+
+def status_chain(chain: Sequence[tuple[int, LinkKind | None, LegalStatus]]) -> str:
+    """`/status`: the product's card with its status, then whatever amends or revokes it, indented by
+    how far down the chain it is."""
+    (_, _, first), rest = chain[0], chain[1:]
+    text = product_card(first.product, first)
+    if not rest:
+        return text
+    lines = ["", "<b>Rantai perubahan</b>"]
+    for depth, relation, item in rest:
+        verb = product_links.verb(relation, passive=True) if relation is not None else ""
+        lines.append(
+            f"{'    ' * (depth - 1)}↳ {verb} oleh <b>{escape(product_ref(item.product))}</b> "
+            f"{escape(product_links.name(item.product))} — {STATUS_LABEL[item.status].lower()}"
+        )
+    return text + "\n" + "\n".join(lines)
 
 
 def product_line(product: Product, today: date | None = None) -> str:
@@ -200,6 +245,7 @@ ACTION_LABEL = {
     "product.enact": "penetapan dicatat",
     "product.publish": "publikasi dicatat",
     "product.promulgate": "pengundangan dicatat",
+    "product_link.add": "status dicatat",
     "product.edit": "data diubah",
     "case.open": "perkara dicatat",
     "case.resolve": "penyelesaian dicatat",
@@ -209,7 +255,7 @@ ACTION_LABEL = {
     "member.seed": "admin awal",
     "undo": "perubahan diurungkan",
 }
-ENTITY_LABEL = {"product": "produk hukum", "case": "perkara", "member": "anggota"}
+ENTITY_LABEL = {"product_link": "hubungan status", "product": "produk hukum", "case": "perkara", "member": "anggota"}
 
 
 def _audit_value(value) -> str:
@@ -223,9 +269,14 @@ def _audit_value(value) -> str:
     return escape(shorten(str(value), 120))
 
 
+def _named(name: str, value):
+    """Stored codes shown in words (a link's relation)."""
+    return product_links.RELATION_LABELS.get(value, value) if name == "relation" else value
+
+
 def audit_changes(entry) -> str:
     parts = [
-        f"{escape(FIELD_LABELS.get(name, name))}: {_audit_value(old)} → {_audit_value(new)}"
+        f"{escape(FIELD_LABELS.get(name, name))}: {_audit_value(_named(name, old))} → {_audit_value(_named(name, new))}"
         for name, old, new in changes(entry)
     ]
     return "; ".join(parts)

@@ -10,17 +10,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import audit, members, paging, registry, validation
+from models import audit, members, paging, product_links, registry, validation
 from models.errors import InputError
 from models.permissions import Action, allowed
 from models.records import FieldKind, FieldSpec, RecordSpec
-from models.tables import AuditEntry, Member
+from models.tables import AuditEntry, Member, ProductLink
 
 UNDO_WINDOW = timedelta(hours=24)
 EXAMPLE_EDIT = "/ubah produk 12"
 EXAMPLE_HISTORY = "/riwayat produk 12"
 MEMBER_LABELS = {"role": "Peran", "subsection": "Subbag", "name": "Nama"}
-FIELD_LABELS = registry.field_labels() | MEMBER_LABELS
+FIELD_LABELS = registry.field_labels() | MEMBER_LABELS | product_links.LABELS
 
 
 def parse_ref(args: list[str], example: str) -> tuple[RecordSpec, int]:
@@ -92,13 +92,17 @@ async def edit(
 
 # --- undo ----------------------------------------------------------------------------------------
 
-TABLES: dict[str, type[SQLModel]] = {spec.entity: spec.table for spec in registry.RECORDS.values()} | {"member": Member}
+TABLES: dict[str, type[SQLModel]] = {spec.entity: spec.table for spec in registry.RECORDS.values()} | {
+    "member": Member,
+    product_links.ENTITY: ProductLink,
+}
 UNDOABLE = (
     "product.propose",
     "product.enact",
     "product.publish",
     "product.promulgate",
     "product.edit",
+    "product_link.add",
     "case.open",
     "case.resolve",
     "case.edit",
@@ -114,6 +118,7 @@ UNDO_ACTIONS = {
     "product.enact": Action.enact,
     "product.publish": Action.publish,
     "product.promulgate": Action.promulgate,
+    "product_link.add": Action.set_status,
     "case.open": Action.open_case,
     "case.resolve": Action.resolve_case,
     "member.put": Action.manage_members,
@@ -158,8 +163,7 @@ async def undo_last(
     later = (
         await session.exec(
             select(AuditEntry.id).where(
-                AuditEntry.entity == entry.entity,
-                AuditEntry.entity_id == entry.entity_id,
+                _history_of(entry.entity, entry.entity_id),
                 col(AuditEntry.id) > entry.id,
                 col(AuditEntry.undone_at).is_(None),
             )
@@ -209,10 +213,17 @@ async def undo_last(
 
 
 async def history(session: AsyncSession, entity: str, record_id: int, limit: int = 50) -> tuple[list[AuditEntry], int]:
-    where = (AuditEntry.entity == entity) & (AuditEntry.entity_id == str(record_id))
+    where = _history_of(entity, record_id)
     return await paging.page(
         session, AuditEntry, where, col(AuditEntry.at).desc(), col(AuditEntry.id).desc(), limit=limit
     )
+
+
+def _history_of(entity: str, record_id: object) -> Any:
+    """A record's own entries and, for a record type that has them, the related ones (a product's links)."""
+    if entity in registry.RECORDS:
+        return registry.of(entity).history_of(record_id)
+    return (col(AuditEntry.entity) == entity) & (col(AuditEntry.entity_id) == str(record_id))
 
 
 def changes(entry: AuditEntry) -> list[tuple[str, object, object]]:

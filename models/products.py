@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from typing import Any
 
+from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -13,7 +15,7 @@ from models import audit, paging, validation
 from models.errors import InputError
 from models.permissions import Action
 from models.records import FieldKind, FieldSpec, RecordSpec, TextRule
-from models.tables import Kind, Product
+from models.tables import AuditEntry, Kind, Product
 
 KINDS = [k.value for k in Kind]
 KIND_SHORT = {Kind.perda: "Perda", Kind.perwali: "Perwali", Kind.kepwali: "Kepwali"}
@@ -26,6 +28,7 @@ KIND_FULL = {
 EXAMPLE_PROPOSE = "/usul perwali 2026-03-01 Tata Cara Pengelolaan Arsip Daerah"
 EXAMPLE_ENACT = "/tetapkan 12 7 2026-03-10"
 EXAMPLE_PUBLISH = "/publikasi 12 2026-03-15 https://jdih.probolinggokota.go.id/perwali-7-2026"
+LINK_ENTITY = "product_link"  # audit entity of models/product_links.py
 EXAMPLE_PROMULGATE = "/undangkan 12 2026-03-12 5"
 
 # The series a kind is promulgated in. A Kepwali is not promulgated: it takes effect on enactment.
@@ -368,6 +371,18 @@ async def _check_unique(session: AsyncSession, product: Product, name: str, new:
         )
 
 
+def _link_history(product_id: int) -> Any:
+    """Audit entries of the links (models/product_links.py) that name the product on either side: they are
+    part of the product's history, and a later change of it when an earlier one is undone."""
+    sides = [
+        col(AuditEntry.after)["product_id"],
+        col(AuditEntry.after)["by_id"],
+        col(AuditEntry.before)["product_id"],
+        col(AuditEntry.before)["by_id"],
+    ]
+    return (col(AuditEntry.entity) == LINK_ENTITY) & or_(*(side.as_integer() == product_id for side in sides))
+
+
 def _derive(product: Product) -> None:
     if product.enacted_on is not None:
         product.number_year = product.enacted_on.year
@@ -440,4 +455,5 @@ SPEC = RecordSpec(
     derive=_derive,
     bookkeeping=("number_year", "promulgation_year"),
     extra_labels={"kind": "Jenis"},
+    related=_link_history,
 )

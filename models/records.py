@@ -15,11 +15,12 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import validation
 from models.permissions import Action
+from models.tables import AuditEntry
 
 
 class FieldKind(StrEnum):
@@ -97,6 +98,16 @@ class RecordSpec:
     derive: Callable[[Any], None] = _no_derived
     bookkeeping: tuple[str, ...] = ()  # derived columns history leaves out
     extra_labels: dict[str, str] = field(default_factory=dict)
+    # Audit entries of other entities that belong to a record's history (a product's status links):
+    # record id -> a condition on AuditEntry. They show in /riwayat and count as later changes for undo.
+    related: Callable[[int], Any] | None = None
+
+    def history_of(self, record_id: object) -> Any:
+        """The condition on AuditEntry that selects the record's history."""
+        own = (col(AuditEntry.entity) == self.entity) & (col(AuditEntry.entity_id) == str(record_id))
+        if self.related is None:
+            return own
+        return own | self.related(int(str(record_id)))
 
     def field(self, name: str) -> FieldSpec:
         return next(f for f in self.fields if f.name == name)
