@@ -121,7 +121,7 @@ def status_chain(chain: Sequence[tuple[int, LinkKind | None, LegalStatus]]) -> s
     for depth, relation, item in rest:
         verb = product_links.verb(relation, passive=True) if relation is not None else ""
         lines.append(
-            f"{'    ' * (depth - 1)}↳ {verb} oleh <b>{escape(product_ref(item.product))}</b> "
+            f"{'    ' * (depth - 1)}↳ {verb} oleh <b>#{item.product.id}</b> "
             f"{escape(product_links.name(item.product))} — {STATUS_LABEL[item.status].lower()}"
         )
     return text + "\n" + "\n".join(lines)
