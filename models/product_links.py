@@ -111,10 +111,12 @@ async def legal_statuses(session: AsyncSession, items: Iterable[Product]) -> dic
     of: dict[int, list[Relation]] = {pid: [] for pid in ids}
     for link in links:
         relation = LinkKind(link.relation)
+        # In effect from the enactment of the amending product, as it stands now (a corrected date counts).
+        effective_on = known[link.by_id].enacted_on or link.effective_on
         if link.product_id in by:
-            by[link.product_id].append(Relation(relation, known[link.by_id], link.effective_on))
+            by[link.product_id].append(Relation(relation, known[link.by_id], effective_on))
         if link.by_id in of:
-            of[link.by_id].append(Relation(relation, known[link.product_id], link.effective_on))
+            of[link.by_id].append(Relation(relation, known[link.product_id], effective_on))
     out = {}
     for pid, product in wanted.items():
         status, since = _status_of(product, by[pid])

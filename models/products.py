@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -15,7 +16,7 @@ from models import audit, paging, validation
 from models.errors import InputError
 from models.permissions import Action
 from models.records import FieldKind, FieldSpec, RecordSpec, TextRule
-from models.tables import AuditEntry, Kind, Product
+from models.tables import AuditEntry, Kind, Product, ProductLink
 
 KINDS = [k.value for k in Kind]
 KIND_SHORT = {Kind.perda: "Perda", Kind.perwali: "Perwali", Kind.kepwali: "Kepwali"}
@@ -358,6 +359,8 @@ async def _check_unique(session: AsyncSession, product: Product, name: str, new:
         and product.number_year != new.year
     ):
         await ensure_number_free(session, product.kind, product.number, new.year, exclude_id=product.id)
+    if name == "enacted_on" and isinstance(new, date):
+        await _keep_link_order(session, product, new)
     if name == "promulgation_number" and isinstance(new, int) and product.promulgation_year is not None:
         await ensure_promulgation_free(session, product.kind, new, product.promulgation_year, exclude_id=product.id)
     if (
@@ -368,6 +371,39 @@ async def _check_unique(session: AsyncSession, product: Product, name: str, new:
     ):
         await ensure_promulgation_free(
             session, product.kind, product.promulgation_number, new.year, exclude_id=product.id
+        )
+
+
+async def _keep_link_order(session: AsyncSession, product: Product, new: date) -> None:
+    """A product amends or revokes only products enacted on or before it (models/product_links.py): a
+    corrected enactment date keeps that order."""
+    changed = aliased(Product)
+    later = await session.exec(
+        select(changed)
+        .join(ProductLink, col(ProductLink.product_id) == changed.id)
+        .where(ProductLink.by_id == product.id, col(changed.enacted_on) > new)
+    )
+    subject = later.first()
+    if subject is not None and subject.enacted_on is not None:
+        raise InputError(
+            f"Produk hukum #{product.id} mengubah atau mencabut produk hukum #{subject.id} yang ditetapkan "
+            f"{validation.human_date(subject.enacted_on)}; tanggal penetapannya tidak boleh sebelum itu.",
+            f"/status {subject.id}",
+            "value",
+        )
+    by = aliased(Product)
+    earlier = await session.exec(
+        select(by)
+        .join(ProductLink, col(ProductLink.by_id) == by.id)
+        .where(ProductLink.product_id == product.id, col(by.enacted_on) < new)
+    )
+    changer = earlier.first()
+    if changer is not None and changer.enacted_on is not None:
+        raise InputError(
+            f"Produk hukum #{product.id} diubah atau dicabut oleh produk hukum #{changer.id} yang ditetapkan "
+            f"{validation.human_date(changer.enacted_on)}; tanggal penetapannya tidak boleh sesudah itu.",
+            f"/status {product.id}",
+            "value",
         )
 
 

@@ -161,3 +161,20 @@ async def test_console(world):
     await console.say("/status 1 dicabut oleh 6")
     assert "Dicabut oleh Perwali Nomor 4 Tahun 2024" in out.getvalue()
     assert "<b>" not in out.getvalue()
+
+
+async def test_a_corrected_enactment_date_keeps_the_order_of_links(world):
+    await world.say("/usul perwali 2020-01-01 Perubahan Kedua")
+    await world.say("/tetapkan 7 11 2021-06-01")
+    await world.say("/status 2 diubah oleh 7")
+    await world.say("/ubah produk 7")
+    await world.press("Tanggal penetapan")
+    await world.press("Tanggal lain")
+    assert "tidak boleh sebelum itu" in await world.say("2021-01-31")
+    assert "1 Juni 2021 → 1 Juli 2021" in await world.say("2021-07-01")
+    await world.press("Simpan")
+    assert "Diubah oleh Perwali Nomor 11 Tahun 2021 (#7) sejak 1 Juli 2021" in await world.say("/status 2")
+    await world.say("/ubah produk 2")
+    await world.press("Tanggal penetapan")
+    await world.press("Tanggal lain")
+    assert "tidak boleh sesudah itu" in await world.say("2021-07-02")
