@@ -79,9 +79,8 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "status",
         "Status hukum produk (berlaku, diubah, dicabut)",
-        "/status 4 [diubah|dicabut oleh 9]",
-        run=legal_status.status,
-        permission=Action.read,
+        "/status 4 [diubah|dicabut oleh 9] (atau /status saja)",
+        form=legal_status.STATUS,
     ),
     Command("perkara", "Catat perkara baru", "/perkara 12/Pdt.G/2026/PN Prb [tanggal] [uraian]", form=cases.PERKARA),
     Command("selesai", "Catat perkara selesai", "/selesai 3 [tanggal] [hasil]", form=cases.SELESAI),

@@ -158,6 +158,9 @@ class Form:
     confirm_first: Callable[[StepInput], Awaitable[bool]] | None = None
     start_values: Callable[[Update, BotContext, Member], Awaitable[dict[str, Any]]] | None = None
     available: Callable[[Member], bool] = field(default=lambda member: True)
+    # A one-line form that answers by itself instead of through parse_args and save (/status reads with
+    # an id alone and writes with more): it gets the update and the member, who passed `action`.
+    own_line: Callable[[Update, BotContext, Member], Awaitable[None]] | None = None
     # The stored record the dialogue works on, once known: (table, id). Checked on every update, so a
     # record that disappeared meanwhile (an undo) ends the dialogue instead of failing at each step.
     record: Callable[[dict[str, Any]], tuple[type[SQLModel], int] | None] = field(default=lambda values: None)
@@ -324,6 +327,9 @@ def entry(form: Form) -> Callable[[Update, BotContext], Coroutine[Any, Any, obje
             await send(update, refusal(user.id, member))
             return END
         _clear(update, context)
+        if context.args and form.own_line is not None:
+            await form.own_line(update, context, member)
+            return END
         if context.args and form.parse_args is not None:
             return await _one_line(update, context, form, member, list(context.args))
         try:

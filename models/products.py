@@ -297,6 +297,12 @@ async def unpublished(session: AsyncSession, *, limit: int, offset: int = 0) -> 
     return await _page(session, where, col(Product.enacted_on).asc(), limit, offset)
 
 
+async def enacted(session: AsyncSession, *, limit: int, offset: int = 0) -> tuple[list[Product], int]:
+    """Enacted products, latest enactment first (the ones a status link names)."""
+    where = col(Product.enacted_on).is_not(None)
+    return await _page(session, where, col(Product.enacted_on).desc(), limit, offset)
+
+
 async def unpromulgated(session: AsyncSession, *, limit: int, offset: int = 0) -> tuple[list[Product], int]:
     """Enacted Perda and Perwali not yet promulgated, oldest enactment first."""
     where = (

@@ -82,7 +82,6 @@ async def test_amend_then_revoke_shows_both_ways_and_the_chain(world):
         ("/status 2 diubah oleh 1", "sebelum Perwali Nomor 3 Tahun 2021"),
         ("/status 1 dicabut oleh 99", "tidak ditemukan"),
         ("/status 99", "tidak ditemukan"),
-        ("/status", "Sebutkan id"),
         ("/status satu", "harus berupa angka"),
         ("/status 1 dihapus oleh 2", "tidak dikenal"),
         ("/status 1 diubah oleh", "Sebutkan satu id"),
@@ -178,3 +177,31 @@ async def test_a_corrected_enactment_date_keeps_the_order_of_links(world):
     await world.press("Tanggal penetapan")
     await world.press("Tanggal lain")
     assert "tidak boleh sesudah itu" in await world.say("2021-07-02")
+
+
+async def test_dialogue_with_buttons(world):
+    await world.say("/status")
+    labels = [label for label, _, _ in world.buttons()]
+    assert any(label.startswith("#1 Perwali Nomor 7 Tahun 2019") for label in labels)
+    assert not any(label.startswith("#5") for label in labels)  # not enacted
+    await world.press(next(label for label in labels if label.startswith("#1 ")))
+    assert [label for label, _, _ in world.buttons()] == ["Diubah", "Dicabut", "Batal"]
+    await world.press("Dicabut")
+    # A Kepwali cannot revoke a Perwali: the same step is asked again.
+    kepwali = next(label for label, _, _ in world.buttons() if label.startswith("#4 "))
+    reply = (await world.press(kepwali))[0]
+    assert "Kepwali tidak dapat mencabut Perwali" in reply
+    assert not await all_rows(world, ProductLink)
+    perda = next(label for label, _, _ in world.buttons() if label.startswith("#3 "))
+    summary = (await world.press(perda))[0]
+    assert "Perwali Nomor 7 Tahun 2019 (#1) dicabut oleh Perda Nomor 2 Tahun 2026 (#3)" in summary
+    saved = (await world.press("Simpan"))[0]
+    assert "Dicabut oleh Perda Nomor 2 Tahun 2026 (#3)" in saved and "Mencabut Perwali Nomor 7 Tahun 2019 (#1)" in saved
+    assert [(x.product_id, x.by_id, x.relation) for x in await all_rows(world, ProductLink)] == [(1, 3, "revokes")]
+
+
+async def test_dialogue_is_for_those_who_record_readers_name_a_product(world):
+    await helpers.join(world, helpers.PIMPINAN)
+    reply = await world.say("/status", user=helpers.PIMPINAN)
+    assert "Sebutkan id produk hukum" in reply and "Contoh: /status 4" in reply
+    assert "Status: Berlaku" in await world.say("/status 1", user=helpers.PIMPINAN)
