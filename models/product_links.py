@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
@@ -35,8 +36,8 @@ RELATION_LABELS = {LinkKind.amends.value: "diubah oleh", LinkKind.revokes.value:
 MAX_CHAIN = 50  # products shown in one chain; real chains are a handful
 
 
-class Status:
-    """The status names as shown."""
+class Status(StrEnum):
+    """The JDIH status of a product (cards say it in words: handlers/replies.STATUS_LABEL)."""
 
     not_enacted = "belum ditetapkan"
     in_force = "berlaku"
@@ -57,7 +58,7 @@ class Relation:
 @dataclass(frozen=True)
 class LegalStatus:
     product: Product
-    status: str
+    status: Status
     since: date | None
     by: list[Relation] = field(default_factory=list)  # products amending or revoking this one, in date order
     of: list[Relation] = field(default_factory=list)  # products this one amends or revokes, in date order
@@ -75,7 +76,7 @@ def name(product: Product) -> str:
     return f"{short} Nomor {product.number} Tahun {product.number_year}"
 
 
-def _status_of(product: Product, by: Sequence[Relation]) -> tuple[str, date | None]:
+def _status_of(product: Product, by: Sequence[Relation]) -> tuple[Status, date | None]:
     if product.enacted_on is None:
         return Status.not_enacted, None
     revoked = [r.effective_on for r in by if r.relation == LinkKind.revokes]
