@@ -75,7 +75,7 @@ async def _cards(session: AsyncSession, product_id: int, by_id: int) -> str:
     product = await products.get(session, product_id, product_links.EXAMPLE_LINK)
     by = await products.get(session, by_id, product_links.EXAMPLE_LINK)
     statuses = await product_links.legal_statuses(session, [product, by])
-    return replies.product_card(product, statuses[product_id]) + "\n\n" + replies.product_card(by, statuses[by_id])
+    return replies.product_card(product, statuses[product_id]) + "\n\n" + replies.status_summary(statuses[by_id])
 
 
 # --- the dialogue ------------------------------------------------------------------------------------

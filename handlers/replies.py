@@ -85,6 +85,7 @@ def product_card(product: Product, status: LegalStatus | None = None) -> str:
     return "\n".join(lines + _shown_lines(product) + (status_lines(status) if status is not None else []))
 
 
+MAX_RELATIONS_SHOWN = 5  # per direction on a card: an omnibus Perda may revoke dozens of Perwali
 STATUS_LABEL = {
     Status.not_enacted: "Belum ditetapkan",
     Status.in_force: "Berlaku",
@@ -99,15 +100,29 @@ def status_lines(status: LegalStatus) -> list[str]:
     if status.since is not None:
         head += f" sejak {human_date(status.since)}"
     lines = [head]
-    for r in status.by:
+    for r in status.by[-MAX_RELATIONS_SHOWN:]:  # the latest: the earlier ones are in /status of those
         verb = product_links.verb(r.relation, passive=True).capitalize()
         lines.append(
             f"{verb} oleh {escape(product_links.name(r.other))} (#{r.other.id}) sejak {human_date(r.effective_on)}"
         )
-    for r in status.of:
+    lines += _more(len(status.by))
+    for r in status.of[:MAX_RELATIONS_SHOWN]:
         verb = product_links.verb(r.relation, passive=False).capitalize()
         lines.append(f"{verb} {escape(product_links.name(r.other))} (#{r.other.id})")
+    lines += _more(len(status.of))
     return lines
+
+
+def _more(total: int) -> list[str]:
+    hidden = total - MAX_RELATIONS_SHOWN
+    return [f"<i>… dan {hidden} lainnya</i>"] if hidden > 0 else []
+
+
+def status_summary(status: LegalStatus) -> str:
+    """A product named by its number with its status lines: the second product of a new link, beside the
+    full card of the first (two full cards may not fit one message)."""
+    head = f"<b>{escape(product_ref(status.product))}</b>: {escape(product_links.name(status.product))}"
+    return "\n".join([head, *status_lines(status)])
 
 
 def status_chain(chain: Sequence[tuple[int, LinkKind | None, LegalStatus]]) -> str:
@@ -117,14 +132,14 @@ def status_chain(chain: Sequence[tuple[int, LinkKind | None, LegalStatus]]) -> s
     text = product_card(first.product, first)
     if not rest:
         return text
-    lines = ["", "<b>Rantai perubahan</b>"]
+    lines = []
     for depth, relation, item in rest:
         verb = product_links.verb(relation, passive=True) if relation is not None else ""
         lines.append(
             f"{'    ' * (depth - 1)}↳ {verb} oleh <b>#{item.product.id}</b> "
             f"{escape(product_links.name(item.product))} — {STATUS_LABEL[item.status].lower()}"
         )
-    return text + "\n" + "\n".join(lines)
+    return join_within_limit(text + "\n\n<b>Rantai perubahan</b>", lines, lambda count: f"<i>… dan {count} lainnya</i>")
 
 
 def product_line(product: Product, today: date | None = None) -> str:

@@ -205,3 +205,18 @@ async def test_dialogue_is_for_those_who_record_readers_name_a_product(world):
     reply = await world.say("/status", user=helpers.PIMPINAN)
     assert "Sebutkan id produk hukum" in reply and "Contoh: /status 4" in reply
     assert "Status: Berlaku" in await world.say("/status 1", user=helpers.PIMPINAN)
+
+
+async def test_an_omnibus_revocation_fits_one_message(world):
+    title = "Pencabutan " + "<Peraturan & Ketentuan> " * 19  # near the title limit, with characters to escape
+    await world.say(f"/usul perda 2026-03-01 {title}")
+    await world.say("/tetapkan 7 9 2026-03-02")
+    for n in range(8):
+        await world.say(f"/usul perwali 2026-01-01 {title} {n}")
+        await world.say(f"/tetapkan {8 + n} {40 + n} 2026-01-02")
+        assert "✅" in await world.say(f"/status {8 + n} dicabut oleh 7")
+    replies = await world.send("/status 7")
+    assert len(replies) == 1
+    assert "Mencabut Perwali Nomor 40 Tahun 2026 (#8)" in replies[0] and "… dan 3 lainnya" in replies[0]
+    sent = [c for c in world.api.calls if c.method == "sendMessage"]
+    assert all(len(c.params["text"]) <= 4096 for c in sent)
