@@ -378,7 +378,12 @@ async def _move_summary(inp: StepInput) -> str:
 
 
 async def _resolved(inp: StepInput) -> bool:
-    case = await cases.get(inp.session, int(inp.values["case"]), stages.EXAMPLE_MOVE)
+    """A resolved case is reopened only after the user saw the summary; an unknown id is the save's to
+    refuse."""
+    try:
+        case = await cases.get(inp.session, int(inp.values["case"]), stages.EXAMPLE_MOVE)
+    except InputError:
+        return False
     return case.resolved_on is not None
 
 
