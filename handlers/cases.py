@@ -118,7 +118,7 @@ def _split_position(words: list[str]) -> tuple[str | None, list[str]]:
         candidate = " ".join(words[1 : 1 + size])
         if len(words) > size and validation.keyword(candidate) in cases.POSITIONS:
             return validation.keyword(candidate), words[1 + size :]
-    shown = " ".join(words[1:3])
+    shown = words[1] if len(words) > 1 else ""
     raise InputError(
         f"Kedudukan «{shown}» tidak dikenal. Pilih: {', '.join(cases.POSITIONS)}.", cases.EXAMPLE_OPEN, "position"
     )
