@@ -149,9 +149,11 @@ def _parse(args: list[str], day: date) -> dict:
     if when is None:
         shown = " ".join(args[1:4])
         raise InputError(f"Tanggal sidang belum ditulis atau tidak dikenali («{shown}»).", example, "day")
+    if len(rest) > 1 and validation.keyword(rest[0]) in ("pukul", "jam"):
+        rest = rest[1:]
     time_of_day = None
-    if rest and hearings.parse_time(rest[0]) is not None:
-        time_of_day, rest = hearings.parse_time(rest[0]), rest[1:]
+    if rest and hearings.looks_like_time(rest[0]):
+        time_of_day, rest = hearings.clean_time(rest[0]), rest[1:]
     return {"case": case_id, "day": when.isoformat(), "time": time_of_day, "agenda": " ".join(rest) or None}
 
 

@@ -44,6 +44,14 @@ def parse_time(raw: str) -> str | None:
     return None if match is None else f"{int(match.group(1)):02d}:{match.group(2)}"
 
 
+_TIME_SHAPE = re.compile(r"^[0-9]{1,2}[:.][0-9]{1,2}$")
+
+
+def looks_like_time(raw: str) -> bool:
+    """Meant as a time (valid or not): `25:00` is a mistake to point out, not the start of an agenda."""
+    return bool(_TIME_SHAPE.match(validation.identifier(raw)))
+
+
 def clean_time(raw: str, example: str = EXAMPLE_SCHEDULE) -> str:
     parsed = parse_time(raw)
     if parsed is None:

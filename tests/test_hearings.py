@@ -67,6 +67,7 @@ async def test_schedule_in_one_line(court):
         ("lusa 13:30", date(2026, 11, 26), "13:30"),
         ("senin depan 08:00", date(2026, 11, 30), "08:00"),
         ("3 hari lagi", date(2026, 11, 27), None),
+        ("2026-12-01 pukul 9.30", date(2026, 12, 1), "09:30"),
         ("hari ini 10:30", date(2026, 11, 24), "10:30"),
         ("hari ini", date(2026, 11, 24), None),
         ("5 Januari 09:00", date(2027, 1, 5), "09:00"),  # no year: the coming 5 January
@@ -92,6 +93,8 @@ async def test_dates_ahead_are_read(court, words, day, time_of_day):
         ("/sidang 99 2026-12-10", ["Perkara #99 tidak ditemukan"]),
         ("/sidang 2 2026-12-10", ["Perkara #2 sudah selesai", "tidak dapat dijadwalkan"]),
         ("/sidang 1 2026-12-10 " + "a" * 301, ["Agenda terlalu panjang"]),
+        ("/sidang 1 2026-12-10 25:00 Mediasi", ["Jam sidang «25:00» tidak dikenali"]),
+        ("/sidang 1 2026-12-10 pukul 9.75", ["Jam sidang «9.75» tidak dikenali"]),
         ("/sidang batal", ["Sebutkan satu nomor sidang"]),
         ("/sidang batal x", ["Id sidang harus berupa angka"]),
         ("/sidang batal 99", ["Sidang #99 tidak ditemukan"]),
@@ -263,6 +266,15 @@ async def test_staf_bankum_may_undo_their_scheduling(court):
     await court.say("/sidang 1 2026-12-10 09:00", user=STAF_BANKUM)
     assert "Diurungkan" in await court.say("/urungkan", user=STAF_BANKUM)
     assert await hearing_rows(court) == []
+
+
+async def test_a_case_with_hearings_of_others_cannot_be_undone_away(court):
+    await add_everyone(court)
+    await court.say("/perkara 13/Pdt.G/2026/PN Prb 2026-05-01", user=STAF_BANKUM)
+    await court.say("/sidang 3 2026-12-10 09:00")  # by the admin
+    reply = await court.say("/urungkan", user=STAF_BANKUM)
+    assert "sudah diubah lagi" in reply
+    assert (await case(court, 3)).id == 3 and len(await hearing_rows(court)) == 1
 
 
 async def test_console_schedules_and_lists(court):
