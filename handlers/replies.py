@@ -281,6 +281,18 @@ def audit_line(entry, names: dict[int, str], tz) -> str:
     return line + (f"\n  {detail}" if detail else "")
 
 
+def undone_with(entries: Sequence[Any]) -> str:
+    """The other rows one undo took back with the first (hearings of a resolution, a level's stage)."""
+    if not entries:
+        return ""
+    parts = [
+        f"{escape(ACTION_LABEL.get(e.action, e.action))} pada {ENTITY_LABEL.get(e.entity, e.entity)} "
+        f"#{escape(e.entity_id)}"
+        for e in entries
+    ]
+    return "\nBeserta: " + "; ".join(parts)
+
+
 def audit_summary(entry, names: dict[int, str], tz) -> str:
     noun = ENTITY_LABEL.get(entry.entity, entry.entity)
     return (

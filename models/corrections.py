@@ -152,14 +152,14 @@ def undo_actions(entry: AuditEntry) -> set[Action]:
 
 async def undo_last(
     session: AsyncSession, *, member: Member, now: datetime, update_id: int | None = None
-) -> AuditEntry:
+) -> list[AuditEntry]:
     """Undo the member's own latest write of the last 24 hours (an admin: anyone's), restoring the exact
     earlier rows. One update is one undo: a write that changed several rows (resolving a case cancels its
     hearings; /tahap adds a stage) is taken back whole. Having made the write is not enough: the member
     must be allowed, now, to make the change the undo makes (someone demoted or moved to another
     subsection since cannot take back the old role's work), and the bot never ends up without an admin.
-    Refused when a row changed again afterwards, so no later work is silently lost. Returns the entry
-    the write is known by (its first)."""
+    Refused when a row changed again afterwards, so no later work is silently lost. Returns the entries
+    undone, the one the write is known by first."""
     query = select(AuditEntry).where(
         col(AuditEntry.undone_at).is_(None),
         col(AuditEntry.action).in_(UNDOABLE),
@@ -224,7 +224,7 @@ async def undo_last(
             after=entry.before,
             update_id=update_id,
         )
-    return group[0]
+    return group
 
 
 async def _restore(session: AsyncSession, entry: AuditEntry) -> dict | None:

@@ -193,6 +193,7 @@ async def test_resolving_cancels_the_hearings_ahead_and_one_undo_restores_them(c
 
     reply = await court.say("/urungkan")
     assert "penyelesaian dicatat pada perkara #1" in reply
+    assert "Beserta: sidang dibatalkan karena perkara selesai pada sidang #1; " in reply and "sidang #2" in reply
     restored = await case(court, 1)
     assert (restored.resolved_on, restored.result, restored.outcome) == (None, None, None)
     rows = await hearing_rows(court)

@@ -143,6 +143,7 @@ async def test_undo_takes_the_stage_and_the_reopening_back(court):
     await court.press("Simpan")
     reply = await court.say("/urungkan")
     assert "Diurungkan: naik tingkat pada perkara #2" in reply
+    assert "Beserta: tingkat baru dicatat pada tingkat perkara #1" in reply
     stored = await case(court, 2)
     assert (stored.level, stored.resolved_on, stored.result, stored.final_on) == (
         "pertama",
