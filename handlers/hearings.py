@@ -161,7 +161,9 @@ SIDANG = dialog.register(
     Form(
         name="sidang",
         title="Jadwal sidang",
-        action=Action.schedule_hearing,
+        # Every member reads the calendar (so /sidang is in every member's menu); scheduling is bankum's.
+        action=Action.read,
+        available=lambda member: allowed(member, Action.schedule_hearing),
         steps=(
             Step(
                 "case",

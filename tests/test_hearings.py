@@ -260,6 +260,9 @@ async def test_permission_matrix(court, caller):
             assert await state(court) == before
     reply = await court.say(CALENDAR, user=user_id)
     assert reply.startswith("Maaf") if role is None else "Sidang 30 hari ke depan" in reply
+    court.clock.advance(timedelta(minutes=10))
+    reply = await court.say("/sidang baru", user=user_id)
+    assert ("Pilih perkara yang disidangkan" in reply) if writes else reply.startswith("Maaf"), reply
 
 
 async def test_staf_bankum_may_undo_their_scheduling(court):
@@ -276,6 +279,12 @@ async def test_a_case_with_hearings_of_others_cannot_be_undone_away(court):
     reply = await court.say("/urungkan", user=STAF_BANKUM)
     assert "sudah diubah lagi" in reply
     assert (await case(court, 3)).id == 3 and len(await hearing_rows(court)) == 1
+
+
+async def test_every_member_finds_sidang_in_bantuan(court):
+    await add_everyone(court)
+    for user in (PIMPINAN, STAF_BANKUM):
+        assert "/sidang · /sidang 3 tanggal" in await court.say("/bantuan", user=user)
 
 
 async def test_console_schedules_and_lists(court):
