@@ -9,6 +9,8 @@ from datetime import date, timedelta
 import pytest
 
 from bot.console import Console
+from models.dates import parse_date
+from models.errors import InputError
 from models.tables import Hearing
 from tests.conftest import ADMIN
 from tests.helpers import (
@@ -295,3 +297,26 @@ async def test_console_schedules_and_lists(court):
     text = out.getvalue()
     assert "Sidang dijadwalkan" in text and "Sidang 30 hari ke depan (1)" in text
     assert "Sidang #1 — 25 November 2026 09:00" in text and "<b>" not in text
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("besok", date(2026, 11, 25)),
+        ("lusa", date(2026, 11, 26)),
+        ("2 minggu lagi", date(2026, 12, 8)),
+        ("selasa", date(2026, 12, 1)),  # today is a Tuesday: the next one
+        ("Jumat depan", date(2026, 11, 27)),
+        ("1 Maret", date(2027, 3, 1)),
+        ("30 November", date(2026, 11, 30)),
+        ("2026-12-10", date(2026, 12, 10)),
+    ],
+)
+def test_dates_ahead(text, expected):
+    assert parse_date(text, date(2026, 11, 24), ahead=True) == expected
+
+
+def test_dates_elsewhere_are_read_as_before():
+    assert parse_date("1 Maret", date(2026, 11, 24)) == date(2026, 3, 1)
+    with pytest.raises(InputError):
+        parse_date("besok", date(2026, 11, 24))

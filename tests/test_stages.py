@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from models.dates import split_trailing_date
 from models.tables import CaseStage
 from tests.conftest import ADMIN
 from tests.helpers import PEOPLE, STAF_BANKUM, STRANGER, add_everyone, all_rows, audit_rows, case, state
@@ -208,3 +209,18 @@ async def test_staf_bankum_may_undo_their_move(court):
     await court.say("/tahap 1 banding", user=STAF_BANKUM)
     assert "Diurungkan" in await court.say("/urungkan", user=STAF_BANKUM)
     assert (await case(court, 1)).level == "pertama"
+
+
+@pytest.mark.parametrize(
+    "words, register, day",
+    [
+        (["477", "K/TUN/2026"], ["477", "K/TUN/2026"], None),
+        (["477", "K/TUN/2026", "2026-08-01"], ["477", "K/TUN/2026"], date(2026, 8, 1)),
+        (["196/PDT/2026/PT.SBY", "1", "Agustus", "2026"], ["196/PDT/2026/PT.SBY"], date(2026, 8, 1)),
+        (["196/PDT/2026/PT.SBY", "kemarin"], ["196/PDT/2026/PT.SBY"], date(2026, 11, 23)),
+        (["12", "PK/Pdt/2026"], ["12", "PK/Pdt/2026"], None),
+        ([], [], None),
+    ],
+)
+def test_a_date_is_taken_from_the_end_only_when_unmistakable(words, register, day):
+    assert split_trailing_date(words, date(2026, 11, 24)) == (register, day)
