@@ -17,10 +17,10 @@ from models.permissions import Action
 from models.tables import Case, Member
 from models.validation import human_date
 
+SKIP = ("Lewati", cases.CLEAR)  # a choice step's "none": the optional detail stays empty
 RESULT_CHOICES = tuple((r.capitalize(), r) for r in cases.RESULTS)
-POSITION_CHOICES = (*((p.capitalize(), p) for p in cases.POSITIONS), ("Lewati", cases.CLEAR))
+POSITION_CHOICES = (*((p.capitalize(), p) for p in cases.POSITIONS), SKIP)
 TYPE_CHOICES = (("Perdata", "perdata"), ("TUN", "tata usaha negara"), ("Pidana", "pidana"), ("Lainnya", "lainnya"))
-SKIP = ("Lewati", cases.CLEAR)
 
 # A court code at the end of a register number (`.../PN Prb`, `.../PTUN Sby`) is followed by the
 # court's seat as a separate word.
