@@ -14,7 +14,7 @@ from html import escape
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
-from handlers import cases, corrections, digest, help, legal_status, members, products, reports
+from handlers import cases, corrections, digest, hearings, help, legal_status, members, products, reports
 from handlers.common import Handler, MemberHandler, member_of, refusal, requires, send
 from handlers.dialog import Form
 from handlers.services import BotContext
@@ -83,7 +83,21 @@ COMMANDS: tuple[Command, ...] = (
         form=legal_status.STATUS,
     ),
     Command("perkara", "Catat perkara baru", "/perkara 12/Pdt.G/2026/PN Prb [tanggal] [uraian]", form=cases.PERKARA),
-    Command("selesai", "Catat perkara selesai", "/selesai 3 [tanggal] [hasil]", form=cases.SELESAI),
+    Command(
+        "selesai",
+        "Catat perkara selesai",
+        "/selesai 3 [tanggal] [menang|kalah|damai|dicabut|lainnya] [hasil] [inkracht tanggal]",
+        form=cases.SELESAI,
+    ),
+    Command(
+        "tahap", "Catat perkara naik tingkat", "/tahap 3 banding|kasasi|pk [nomor register] [tanggal]", form=cases.TAHAP
+    ),
+    Command(
+        "sidang",
+        "Jadwal sidang (30 hari ke depan)",
+        "/sidang · /sidang 3 tanggal [HH:MM] [agenda] · /sidang batal 5",
+        form=hearings.SIDANG,
+    ),
     Command(
         "iku", "Capaian IKU saat ini", "/iku [tahun] [tw1-tw4]", run=reports.iku, permission=Action.read, in_groups=True
     ),

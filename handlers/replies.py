@@ -14,13 +14,15 @@ from babel.numbers import format_decimal
 
 from handlers.telegram_limits import MAX_MESSAGE_CHARS, join_within_limit, shorten, tg_len
 from models import product_links, registry
+from models.cases import RESULTS, level_label
 from models.corrections import FIELD_LABELS, changes
 from models.db import as_utc
 from models.errors import InputError
+from models.hearings import when as hearing_when
 from models.indicators import Figure, Period
 from models.product_links import LegalStatus, Status
 from models.products import KIND_SHORT, official_name, promulgation_name
-from models.tables import Case, Kind, LinkKind, Member, Product
+from models.tables import Case, CaseStage, Hearing, Kind, LinkKind, Member, Product
 from models.validation import human_date
 
 NO_DATA = "belum ada data"
@@ -171,16 +173,29 @@ def _shown_suffix(record: object) -> str:
 # --- cases ---------------------------------------------------------------------------------------
 
 
-def case_card(case: Case) -> str:
+RESULT_LABEL = {r: r.capitalize() for r in RESULTS}
+
+
+def case_card(case: Case, stages: Sequence[CaseStage] = ()) -> str:
+    """The case; with `stages`, the registers of its higher levels too."""
     lines = [f"<b>Perkara #{case.id}</b>: {escape(case.register_number)}"]
     if case.description:
         lines.append(f"Uraian: {escape(case.description)}")
     lines.append(f"Mulai ditangani: {human_date(case.started_on)}")
+    for stage in stages:
+        register = f" — {escape(stage.register_number)}" if stage.register_number else ""
+        lines.append(f"{escape(level_label(stage.level).capitalize())}: sejak {human_date(stage.started_on)}{register}")
+    if case.level and case.level != "pertama" and not stages:
+        lines.append(f"Tingkat: {escape(level_label(case.level))}")
     if case.resolved_on is not None:
         done = f"Selesai: {human_date(case.resolved_on)}"
-        if case.outcome:
-            done += f" — {escape(case.outcome)}"
+        said = [RESULT_LABEL.get(case.result, case.result)] if case.result else []
+        said += [case.outcome] if case.outcome else []
+        if said:
+            done += f" — {escape(': '.join(said))}"
         lines.append(done)
+        if case.final_on is not None:
+            lines.append(f"Berkekuatan hukum tetap: {human_date(case.final_on)}")
     return "\n".join(lines + _shown_lines(case))
 
 
@@ -191,7 +206,23 @@ def case_line(case: Case, today: date | None = None, description_chars: int = 80
     text += f" (sejak {human_date(case.started_on)}"
     if today is not None:
         text += f", {(today - case.started_on).days} hari"
+    if case.level and case.level != "pertama":
+        text += f", {escape(level_label(case.level))}"
     return text + ")" + _shown_suffix(case)
+
+
+def hearing_line(hearing: Hearing, case: Case | None = None) -> str:
+    """`• Sidang #5 — 10 Desember 2026 09:00 — Perkara #3 12/Pdt.G/2026/PN Prb (Pengadilan …) — agenda`."""
+    text = f"• <b>Sidang #{hearing.id}</b> — {hearing_when(hearing)}"
+    if case is not None:
+        text += f" — Perkara #{case.id} {escape(shorten(case.register_number, 60))}"
+        if case.court:
+            text += f" ({escape(shorten(case.court, 60))})"
+    if hearing.agenda:
+        text += f" — {escape(shorten(hearing.agenda, 120))}"
+    if hearing.cancelled_at is not None:
+        text += " <i>(dibatalkan)</i>"
+    return text
 
 
 CARDS: dict[str, Callable[[Any], str]] = {"product": product_card, "case": case_card}
@@ -265,12 +296,24 @@ ACTION_LABEL = {
     "case.open": "perkara dicatat",
     "case.resolve": "penyelesaian dicatat",
     "case.edit": "data diubah",
+    "case.move": "naik tingkat",
+    "case_stage.add": "tingkat baru dicatat",
+    "hearing.schedule": "sidang dijadwalkan",
+    "hearing.cancel": "sidang dibatalkan",
+    "hearing.close": "sidang dibatalkan karena perkara selesai",
     "member.put": "anggota ditambahkan/diubah",
     "member.remove": "anggota dihapus",
     "member.seed": "admin awal",
     "undo": "perubahan diurungkan",
 }
-ENTITY_LABEL = {"product_link": "hubungan status", "product": "produk hukum", "case": "perkara", "member": "anggota"}
+ENTITY_LABEL = {
+    "product_link": "hubungan status",
+    "product": "produk hukum",
+    "case": "perkara",
+    "member": "anggota",
+    "hearing": "sidang",
+    "case_stage": "tingkat perkara",
+}
 
 
 def _audit_value(value) -> str:
@@ -301,10 +344,24 @@ def audit_line(entry, names: dict[int, str], tz) -> str:
     when = format_datetime(as_utc(entry.at).astimezone(tz), format="d MMM y HH.mm", locale="id")
     who = escape(names.get(entry.actor_id, str(entry.actor_id)))
     line = f"• {when} — {who}: {escape(ACTION_LABEL.get(entry.action, entry.action))}"
+    if entry.entity == "hearing":
+        line += f" (sidang #{escape(entry.entity_id)})"
     if entry.undone_at is not None:
         line += " <i>(diurungkan)</i>"
     detail = audit_changes(entry)
     return line + (f"\n  {detail}" if detail else "")
+
+
+def undone_with(entries: Sequence[Any]) -> str:
+    """The other rows one undo took back with the first (hearings of a resolution, a level's stage)."""
+    if not entries:
+        return ""
+    parts = [
+        f"{escape(ACTION_LABEL.get(e.action, e.action))} pada {ENTITY_LABEL.get(e.entity, e.entity)} "
+        f"#{escape(e.entity_id)}"
+        for e in entries
+    ]
+    return "\nBeserta: " + "; ".join(parts)
 
 
 def audit_summary(entry, names: dict[int, str], tz) -> str:

@@ -66,6 +66,9 @@ class FieldSpec:
     # Shown by the generic "Label: value" line of the record's card and list line. Fields the card lays out
     # itself (title, dates, number…) leave it False.
     shown: bool = False
+    # Dates of the record this date is not ordered against (a case becomes final before or after it is
+    # logged as resolved): the date rule skips those pairs both ways.
+    apart_from: tuple[str, ...] = ()
 
     def exists_on(self, record: object) -> bool:
         return self.stage is None or getattr(record, self.stage) is not None
@@ -132,11 +135,16 @@ class RecordSpec:
         validation.event_date(day, today, what, example, key)
         if record is None:
             return day
+        apart = set(order[index].apart_from) | {f.name for f in order if name in f.apart_from}
         for earlier in reversed(order[:index]):  # the nearest earlier event is the one to name
+            if earlier.name in apart:
+                continue
             value = getattr(record, earlier.name)
             if value is not None:
                 validation.not_before(day, value, what, earlier.what, example, key)
         for later in order[index + 1 :]:
+            if later.name in apart:
+                continue
             validation.not_after(day, getattr(record, later.name), what, later.what, example, key)
         return day
 
