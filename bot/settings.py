@@ -49,7 +49,6 @@ class Settings(BaseSettings):
 
     # The yearly report (/ekspor) and the JDIH feed (/ekspor jdih): fixed values written into them.
     report_institution: str = "Bagian Hukum Sekretariat Daerah Kota Probolinggo"
-    jdih_region: str = "Kota Probolinggo"
     jdih_place: str = "Probolinggo"
     jdih_teu_badan: str = "Kota Probolinggo"
     jdih_language: str = "Indonesia"
@@ -86,7 +85,7 @@ class Settings(BaseSettings):
 
     @property
     def report(self) -> ReportSettings:
-        publisher = Publisher(self.jdih_region, self.jdih_place, self.jdih_teu_badan, self.jdih_language)
+        publisher = Publisher(self.jdih_place, self.jdih_teu_badan, self.jdih_language)
         return ReportSettings(self.report_institution, publisher)
 
     @property

@@ -14,7 +14,19 @@ from html import escape
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
-from handlers import cases, corrections, digest, export, help, importing, members, products, reports
+from handlers import (
+    cases,
+    corrections,
+    digest,
+    export,
+    hearings,
+    help,
+    importing,
+    legal_status,
+    members,
+    products,
+    reports,
+)
 from handlers.common import Handler, MemberHandler, member_of, refusal, requires, send
 from handlers.dialog import Form
 from handlers.services import BotContext
@@ -70,15 +82,41 @@ COMMANDS: tuple[Command, ...] = (
     Command("usul", "Catat usulan produk hukum", "/usul perwali [tanggal] Judul (atau /usul saja)", form=products.USUL),
     Command("tetapkan", "Catat penetapan usulan", "/tetapkan 12 7 [tanggal]", form=products.TETAPKAN),
     Command("publikasi", "Catat publikasi produk hukum", "/publikasi 12 [tanggal] [tautan]", form=products.PUBLIKASI),
+    Command(
+        "undangkan",
+        "Catat pengundangan Perda/Perwali",
+        "/undangkan 12 [tanggal] [nomor]",
+        form=products.UNDANGKAN,
+    ),
+    Command(
+        "status",
+        "Status hukum produk (berlaku, diubah, dicabut)",
+        "/status 4 [diubah|dicabut oleh 9] (atau /status saja)",
+        form=legal_status.STATUS,
+    ),
     Command("perkara", "Catat perkara baru", "/perkara 12/Pdt.G/2026/PN Prb [tanggal] [uraian]", form=cases.PERKARA),
-    Command("selesai", "Catat perkara selesai", "/selesai 3 [tanggal] [hasil]", form=cases.SELESAI),
+    Command(
+        "selesai",
+        "Catat perkara selesai",
+        "/selesai 3 [tanggal] [menang|kalah|damai|dicabut|lainnya] [hasil] [inkracht tanggal]",
+        form=cases.SELESAI,
+    ),
+    Command(
+        "tahap", "Catat perkara naik tingkat", "/tahap 3 banding|kasasi|pk [nomor register] [tanggal]", form=cases.TAHAP
+    ),
+    Command(
+        "sidang",
+        "Jadwal sidang (30 hari ke depan)",
+        "/sidang · /sidang 3 tanggal [HH:MM] [agenda] · /sidang batal 5",
+        form=hearings.SIDANG,
+    ),
     Command(
         "iku", "Capaian IKU saat ini", "/iku [tahun] [tw1-tw4]", run=reports.iku, permission=Action.read, in_groups=True
     ),
     Command(
         "daftar",
         "Daftar yang masih terbuka",
-        "/daftar [usulan|terbit|perkara]",
+        "/daftar [usulan|terbit|pengundangan|perkara]",
         run=reports.daftar,
         permission=Action.read,
     ),

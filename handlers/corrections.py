@@ -129,10 +129,12 @@ async def urungkan(update: Update, context: BotContext, member: Member) -> None:
     undone = []
 
     async def work(session) -> str:
-        entry = await corrections.undo_last(session, member=member, now=svc.clock.utcnow(), update_id=update.update_id)
+        entry, *also = await corrections.undo_last(
+            session, member=member, now=svc.clock.utcnow(), update_id=update.update_id
+        )
         undone.append(entry)
         names = await members.names(session, [entry.actor_id])
-        return "↩️ Diurungkan: " + replies.audit_summary(entry, names, svc.clock.tz)
+        return "↩️ Diurungkan: " + replies.audit_summary(entry, names, svc.clock.tz) + replies.undone_with(also)
 
     if await write(update, context, work) and undone and undone[0].entity == "member":
         user_id = int(undone[0].entity_id)

@@ -142,6 +142,7 @@ class SaveContext:
     today: date
     now: datetime
     update_id: int
+    local_now: datetime | None = None  # now in the configured zone (a hearing must not be in the past)
 
 
 @dataclass(frozen=True)
@@ -158,9 +159,16 @@ class Form:
     confirm_first: Callable[[StepInput], Awaitable[bool]] | None = None
     start_values: Callable[[Update, BotContext, Member], Awaitable[dict[str, Any]]] | None = None
     available: Callable[[Member], bool] = field(default=lambda member: True)
+    # A one-line form that answers by itself instead of through parse_args and save (/status reads with
+    # an id alone and writes with more): it gets the update and the member, who passed `action`.
+    own_line: Callable[[Update, BotContext, Member], Awaitable[None]] | None = None
     # The stored record the dialogue works on, once known: (table, id). Checked on every update, so a
     # record that disappeared meanwhile (an undo) ends the dialogue instead of failing at each step.
     record: Callable[[dict[str, Any]], tuple[type[SQLModel], int] | None] = field(default=lambda values: None)
+    # A command whose form also answers other uses (`/sidang` lists, `/sidang batal 5` cancels): called
+    # with the arguments before anything else; None when it answered the update itself, otherwise the
+    # arguments to go on with (none: the dialogue).
+    preface: Callable[[Update, BotContext, list[str]], Awaitable[list[str] | None]] | None = None
 
 
 FORMS: dict[str, Form] = {}
@@ -319,13 +327,22 @@ def entry(form: Form) -> Callable[[Update, BotContext], Coroutine[Any, Any, obje
             return None  # the dialogue this command started goes on
         if user is None or await already_applied(update, context):
             return END
+        args: list[str] | None = list(context.args or [])
+        if form.preface is not None:
+            args = await form.preface(update, context, args or [])
+            if args is None:  # answered: a dialogue this chat had open ends, as with any other command
+                _clear(update, context)
+                return END
         member = await _member(context, update)
         if not allowed(member, form.action) or not form.available(member):
             await send(update, refusal(user.id, member))
             return END
         _clear(update, context)
-        if context.args and form.parse_args is not None:
-            return await _one_line(update, context, form, member, list(context.args))
+        if args and form.own_line is not None:
+            await form.own_line(update, context, member)
+            return END
+        if args and form.parse_args is not None:
+            return await _one_line(update, context, form, member, args)
         try:
             values = await form.start_values(update, context, member) if form.start_values else {}
         except InputError as exc:
@@ -633,7 +650,7 @@ async def _drop_keyboard(query: CallbackQuery) -> None:
 async def _save(update: Update, context: BotContext, form: Form, member: Member, values: dict[str, Any]) -> object:
     """Save once per update; a mistake found only now goes back to its step when a dialogue is running."""
     svc = context.services
-    ctx = SaveContext(svc.clock.today(), svc.clock.utcnow(), update.update_id)
+    ctx = SaveContext(svc.clock.today(), svc.clock.utcnow(), update.update_id, svc.clock.now())
 
     async def work(session: AsyncSession) -> str:
         return await form.save(session, values, member, ctx)

@@ -256,3 +256,95 @@ PUBLIKASI = dialog.register(
         parse_args=_parse_publikasi,
     )
 )
+
+
+# --- /undangkan ----------------------------------------------------------------------------------------
+
+
+async def _unpromulgated(session, offset: int, limit: int):
+    rows, total = await products.unpromulgated(session, limit=limit, offset=offset)
+    return [(_product_label(p), p.id) for p in rows], total
+
+
+async def _check_unpromulgated(inp: StepInput, raw: str) -> int:
+    product_id = validation.record_id(raw, "produk hukum", products.EXAMPLE_PROMULGATE)
+    await products.get_unpromulgated(inp.session, product_id)
+    return product_id
+
+
+async def _check_promulgation_number(inp: StepInput, raw: str) -> int:
+    number = int(products.SPEC.clean("promulgation_number", raw, products.EXAMPLE_PROMULGATE, "number"))
+    product = await products.get(inp.session, inp.values["product"], products.EXAMPLE_PROMULGATE)
+    await products.ensure_promulgation_free(inp.session, product.kind, number, inp.values["date"].year)
+    return number
+
+
+async def _promulgate_summary(inp: StepInput) -> str:
+    product = await products.get(inp.session, inp.values["product"], products.EXAMPLE_PROMULGATE)
+    year = inp.values["date"].year
+    number = inp.values.get("number")
+    note = ""
+    if number is None:
+        number = await products.next_promulgation_number(inp.session, product.kind, year)
+        note = " (nomor berikutnya)"
+    series = products.SERIES[Kind(product.kind)]
+    return (
+        f"{replies.product_card(product)}\n\nDiundangkan dalam: {escape(series)} Tahun {year} Nomor {number}{note}\n"
+        f"Tanggal pengundangan: {human_date(inp.values['date'])}"
+    )
+
+
+async def _promulgate(session, values, member: Member, ctx: SaveContext) -> str:
+    product = await products.promulgate(
+        session,
+        actor_id=member.user_id,
+        product_id=values["product"],
+        promulgated_on=values["date"],
+        number=values.get("number"),
+        today=ctx.today,
+        now=ctx.now,
+        update_id=ctx.update_id,
+    )
+    return "✅ Pengundangan dicatat.\n" + replies.product_card(product)
+
+
+def _parse_undangkan(args: list[str], day) -> dict:
+    """/undangkan <id> [tanggal] [nomor]"""
+    example = products.EXAMPLE_PROMULGATE
+    product_id = validation.record_id(args[0], "produk hukum", example)
+    promulgated_on, rest = split_leading_date(args[1:], day)
+    if len(rest) > 1 or (rest and validation.number(rest[0]) is None):
+        raise InputError(f"«{' '.join(rest)}» bukan tanggal atau nomor pengundangan yang dikenali.", example)
+    number = validation.positive_number(rest[0], "nomor pengundangan", example) if rest else None
+    return {"product": product_id, "date": promulgated_on or day, "number": number}
+
+
+UNDANGKAN = dialog.register(
+    Form(
+        name="undangkan",
+        title="Pengundangan produk hukum",
+        action=Action.promulgate,
+        steps=(
+            Step(
+                "product",
+                StepKind.pick,
+                "Pilih Perda atau Perwali yang diundangkan:",
+                _check_unpromulgated,
+                listing=_unpromulgated,
+                empty="Semua Perda dan Perwali yang ditetapkan sudah diundangkan.",
+            ),
+            date_step(products.SPEC, "promulgated_on", products.EXAMPLE_PROMULGATE, record_key="product"),
+            Step(
+                "number",
+                StepKind.text,
+                "Ketik nomor pengundangannya, atau tekan Lewati agar dipakai nomor berikutnya:",
+                _check_promulgation_number,
+                optional=True,
+            ),
+        ),
+        summary=_promulgate_summary,
+        save=_promulgate,
+        record=dialog.picked(products.Product, "product"),
+        parse_args=_parse_undangkan,
+    )
+)

@@ -13,13 +13,16 @@ from babel.dates import format_datetime
 from babel.numbers import format_decimal
 
 from handlers.telegram_limits import MAX_MESSAGE_CHARS, join_within_limit, shorten, tg_len
-from models import registry
+from models import product_links, registry
+from models.cases import RESULTS, level_label
 from models.corrections import FIELD_LABELS, changes
 from models.db import as_utc
 from models.errors import InputError
+from models.hearings import when as hearing_when
 from models.indicators import Figure, Period
-from models.products import KIND_SHORT, official_name
-from models.tables import Case, Kind, Member, Product
+from models.product_links import LegalStatus, Status
+from models.products import KIND_SHORT, official_name, promulgation_name
+from models.tables import Case, CaseStage, Hearing, Kind, LinkKind, Member, Product
 from models.validation import human_date
 
 NO_DATA = "belum ada data"
@@ -64,19 +67,81 @@ def product_ref(product: Product) -> str:
     return f"#{product.id} {KIND_SHORT[Kind(product.kind)]}"
 
 
-def product_card(product: Product) -> str:
+def product_card(product: Product, status: LegalStatus | None = None) -> str:
+    """The product's card; with its legal status (models/product_links.py), also the status and the
+    products it amends or revokes, or that amend or revoke it."""
     lines = [
         f"<b>{escape(product_ref(product))}</b>: {escape(product.title)}",
         f"Diusulkan: {human_date(product.proposed_on)}",
     ]
     if product.enacted_on is not None:
         lines.append(f"Ditetapkan: {escape(official_name(product))}, {human_date(product.enacted_on)}")
+    promulgation = promulgation_name(product)
+    if promulgation is not None and product.promulgated_on is not None:
+        lines.append(f"Diundangkan: {escape(promulgation)}, {human_date(product.promulgated_on)}")
     if product.published_on is not None:
         published = f"Dipublikasikan: {human_date(product.published_on)}"
         if product.link:
             published += f" — {escape(product.link)}"
         lines.append(published)
-    return "\n".join(lines + _shown_lines(product))
+    return "\n".join(lines + _shown_lines(product) + (status_lines(status) if status is not None else []))
+
+
+MAX_RELATIONS_SHOWN = 5  # per direction on a card: an omnibus Perda may revoke dozens of Perwali
+STATUS_LABEL = {
+    Status.not_enacted: "Belum ditetapkan",
+    Status.in_force: "Berlaku",
+    Status.amended: "Berlaku, diubah",
+    Status.revoked: "Dicabut (tidak berlaku)",
+}
+
+
+def status_lines(status: LegalStatus) -> list[str]:
+    """`Status: Berlaku sejak …`, then `Diubah oleh …`/`Dicabut oleh …` and `Mengubah …`/`Mencabut …`."""
+    head = f"Status: {STATUS_LABEL[status.status]}"
+    if status.since is not None:
+        head += f" sejak {human_date(status.since)}"
+    lines = [head]
+    for r in status.by[-MAX_RELATIONS_SHOWN:]:  # the latest: the earlier ones are in /status of those
+        verb = product_links.verb(r.relation, passive=True).capitalize()
+        lines.append(
+            f"{verb} oleh {escape(product_links.name(r.other))} (#{r.other.id}) sejak {human_date(r.effective_on)}"
+        )
+    lines += _more(len(status.by))
+    for r in status.of[:MAX_RELATIONS_SHOWN]:
+        verb = product_links.verb(r.relation, passive=False).capitalize()
+        lines.append(f"{verb} {escape(product_links.name(r.other))} (#{r.other.id})")
+    lines += _more(len(status.of))
+    return lines
+
+
+def _more(total: int) -> list[str]:
+    hidden = total - MAX_RELATIONS_SHOWN
+    return [f"<i>… dan {hidden} lainnya</i>"] if hidden > 0 else []
+
+
+def status_summary(status: LegalStatus) -> str:
+    """A product named by its number with its status lines: the second product of a new link, beside the
+    full card of the first (two full cards may not fit one message)."""
+    head = f"<b>{escape(product_ref(status.product))}</b>: {escape(product_links.name(status.product))}"
+    return "\n".join([head, *status_lines(status)])
+
+
+def status_chain(chain: Sequence[tuple[int, LinkKind | None, LegalStatus]]) -> str:
+    """`/status`: the product's card with its status, then whatever amends or revokes it, indented by
+    how far down the chain it is."""
+    (_, _, first), rest = chain[0], chain[1:]
+    text = product_card(first.product, first)
+    if not rest:
+        return text
+    lines = []
+    for depth, relation, item in rest:
+        verb = product_links.verb(relation, passive=True) if relation is not None else ""
+        lines.append(
+            f"{'    ' * (depth - 1)}↳ {verb} oleh <b>#{item.product.id}</b> "
+            f"{escape(product_links.name(item.product))} — {STATUS_LABEL[item.status].lower()}"
+        )
+    return join_within_limit(text + "\n\n<b>Rantai perubahan</b>", lines, lambda count: f"<i>… dan {count} lainnya</i>")
 
 
 def product_line(product: Product, today: date | None = None) -> str:
@@ -108,16 +173,29 @@ def _shown_suffix(record: object) -> str:
 # --- cases ---------------------------------------------------------------------------------------
 
 
-def case_card(case: Case) -> str:
+RESULT_LABEL = {r: r.capitalize() for r in RESULTS}
+
+
+def case_card(case: Case, stages: Sequence[CaseStage] = ()) -> str:
+    """The case; with `stages`, the registers of its higher levels too."""
     lines = [f"<b>Perkara #{case.id}</b>: {escape(case.register_number)}"]
     if case.description:
         lines.append(f"Uraian: {escape(case.description)}")
     lines.append(f"Mulai ditangani: {human_date(case.started_on)}")
+    for stage in stages:
+        register = f" — {escape(stage.register_number)}" if stage.register_number else ""
+        lines.append(f"{escape(level_label(stage.level).capitalize())}: sejak {human_date(stage.started_on)}{register}")
+    if case.level and case.level != "pertama" and not stages:
+        lines.append(f"Tingkat: {escape(level_label(case.level))}")
     if case.resolved_on is not None:
         done = f"Selesai: {human_date(case.resolved_on)}"
-        if case.outcome:
-            done += f" — {escape(case.outcome)}"
+        said = [RESULT_LABEL.get(case.result, case.result)] if case.result else []
+        said += [case.outcome] if case.outcome else []
+        if said:
+            done += f" — {escape(': '.join(said))}"
         lines.append(done)
+        if case.final_on is not None:
+            lines.append(f"Berkekuatan hukum tetap: {human_date(case.final_on)}")
     return "\n".join(lines + _shown_lines(case))
 
 
@@ -128,7 +206,23 @@ def case_line(case: Case, today: date | None = None, description_chars: int = 80
     text += f" (sejak {human_date(case.started_on)}"
     if today is not None:
         text += f", {(today - case.started_on).days} hari"
+    if case.level and case.level != "pertama":
+        text += f", {escape(level_label(case.level))}"
     return text + ")" + _shown_suffix(case)
+
+
+def hearing_line(hearing: Hearing, case: Case | None = None) -> str:
+    """`• Sidang #5 — 10 Desember 2026 09:00 — Perkara #3 12/Pdt.G/2026/PN Prb (Pengadilan …) — agenda`."""
+    text = f"• <b>Sidang #{hearing.id}</b> — {hearing_when(hearing)}"
+    if case is not None:
+        text += f" — Perkara #{case.id} {escape(shorten(case.register_number, 60))}"
+        if case.court:
+            text += f" ({escape(shorten(case.court, 60))})"
+    if hearing.agenda:
+        text += f" — {escape(shorten(hearing.agenda, 120))}"
+    if hearing.cancelled_at is not None:
+        text += " <i>(dibatalkan)</i>"
+    return text
 
 
 CARDS: dict[str, Callable[[Any], str]] = {"product": product_card, "case": case_card}
@@ -196,10 +290,17 @@ ACTION_LABEL = {
     "product.propose": "usulan dicatat",
     "product.enact": "penetapan dicatat",
     "product.publish": "publikasi dicatat",
+    "product.promulgate": "pengundangan dicatat",
+    "product_link.add": "status dicatat",
     "product.edit": "data diubah",
     "case.open": "perkara dicatat",
     "case.resolve": "penyelesaian dicatat",
     "case.edit": "data diubah",
+    "case.move": "naik tingkat",
+    "case_stage.add": "tingkat baru dicatat",
+    "hearing.schedule": "sidang dijadwalkan",
+    "hearing.cancel": "sidang dibatalkan",
+    "hearing.close": "sidang dibatalkan karena perkara selesai",
     "product.import": "diimpor dari spreadsheet",
     "case.import": "diimpor dari spreadsheet",
     "member.put": "anggota ditambahkan/diubah",
@@ -207,7 +308,14 @@ ACTION_LABEL = {
     "member.seed": "admin awal",
     "undo": "perubahan diurungkan",
 }
-ENTITY_LABEL = {"product": "produk hukum", "case": "perkara", "member": "anggota"}
+ENTITY_LABEL = {
+    "product_link": "hubungan status",
+    "product": "produk hukum",
+    "case": "perkara",
+    "member": "anggota",
+    "hearing": "sidang",
+    "case_stage": "tingkat perkara",
+}
 
 
 def _audit_value(value) -> str:
@@ -221,9 +329,14 @@ def _audit_value(value) -> str:
     return escape(shorten(str(value), 120))
 
 
+def _named(name: str, value):
+    """Stored codes shown in words (a link's relation)."""
+    return product_links.RELATION_LABELS.get(value, value) if name == "relation" else value
+
+
 def audit_changes(entry) -> str:
     parts = [
-        f"{escape(FIELD_LABELS.get(name, name))}: {_audit_value(old)} → {_audit_value(new)}"
+        f"{escape(FIELD_LABELS.get(name, name))}: {_audit_value(_named(name, old))} → {_audit_value(_named(name, new))}"
         for name, old, new in changes(entry)
     ]
     return "; ".join(parts)
@@ -233,10 +346,24 @@ def audit_line(entry, names: dict[int, str], tz) -> str:
     when = format_datetime(as_utc(entry.at).astimezone(tz), format="d MMM y HH.mm", locale="id")
     who = escape(names.get(entry.actor_id, str(entry.actor_id)))
     line = f"• {when} — {who}: {escape(ACTION_LABEL.get(entry.action, entry.action))}"
+    if entry.entity == "hearing":
+        line += f" (sidang #{escape(entry.entity_id)})"
     if entry.undone_at is not None:
         line += " <i>(diurungkan)</i>"
     detail = audit_changes(entry)
     return line + (f"\n  {detail}" if detail else "")
+
+
+def undone_with(entries: Sequence[Any]) -> str:
+    """The other rows one undo took back with the first (hearings of a resolution, a level's stage)."""
+    if not entries:
+        return ""
+    parts = [
+        f"{escape(ACTION_LABEL.get(e.action, e.action))} pada {ENTITY_LABEL.get(e.entity, e.entity)} "
+        f"#{escape(e.entity_id)}"
+        for e in entries
+    ]
+    return "\nBeserta: " + "; ".join(parts)
 
 
 def audit_summary(entry, names: dict[int, str], tz) -> str:

@@ -13,6 +13,8 @@ from models.tables import Member
 
 LIST_LIMIT = 60  # more than fits in one message anyway; the rest is counted, not shown
 SECTIONS = ("usulan", "terbit", "perkara")
+# Asked for by name only: plain /daftar keeps its three lists.
+EXTRA_SECTIONS = ("pengundangan",)
 
 
 async def iku(update: Update, context: BotContext, member: Member) -> None:
@@ -29,13 +31,14 @@ async def iku(update: Update, context: BotContext, member: Member) -> None:
 
 
 async def daftar(update: Update, context: BotContext, member: Member) -> None:
-    """/daftar [usulan|terbit|perkara]"""
+    """/daftar [usulan|terbit|pengundangan|perkara]"""
     args = [a.lower() for a in context.args or []]
-    if len(args) > 1 or (args and args[0] not in SECTIONS):
+    if len(args) > 1 or (args and args[0] not in SECTIONS + EXTRA_SECTIONS):
         await answer_error(
             update,
             InputError(
-                f"Bagian «{' '.join(args)}» tidak dikenal. Pilih: usulan, terbit, atau perkara.", "/daftar usulan"
+                f"Bagian «{' '.join(args)}» tidak dikenal. Pilih: usulan, terbit, pengundangan, atau perkara.",
+                "/daftar usulan",
             ),
         )
         return
@@ -59,6 +62,15 @@ async def _section(session, section: str, day) -> str:
         lines = [replies.product_line(p, day) for p in rows]
         return replies.listing(
             "Sudah ditetapkan, belum dipublikasikan", lines, total, "Semua produk yang ditetapkan sudah dipublikasikan."
+        )
+    if section == "pengundangan":
+        rows, total = await products.unpromulgated(session, limit=LIST_LIMIT)
+        lines = [replies.product_line(p, day) for p in rows]
+        return replies.listing(
+            "Perda/Perwali ditetapkan, belum diundangkan",
+            lines,
+            total,
+            "Semua Perda dan Perwali yang ditetapkan sudah diundangkan.",
         )
     open_cases, total = await cases.open_cases(session, limit=LIST_LIMIT)
     lines = [replies.case_line(c, day) for c in open_cases]

@@ -10,17 +10,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import audit, members, paging, registry, validation
+from models import audit, hearings, members, paging, product_links, registry, validation
 from models.errors import InputError
 from models.permissions import Action, allowed
 from models.records import FieldKind, FieldSpec, RecordSpec
-from models.tables import AuditEntry, Member
+from models.tables import AuditEntry, CaseStage, Hearing, Member, ProductLink
 
 UNDO_WINDOW = timedelta(hours=24)
 EXAMPLE_EDIT = "/ubah produk 12"
 EXAMPLE_HISTORY = "/riwayat produk 12"
 MEMBER_LABELS = {"role": "Peran", "subsection": "Subbag", "name": "Nama"}
-FIELD_LABELS = registry.field_labels() | MEMBER_LABELS
+STAGE_LABELS = {"level": "Tingkat"}
+FIELD_LABELS = registry.field_labels() | MEMBER_LABELS | product_links.LABELS | hearings.LABELS | STAGE_LABELS
+# Rows that belong to a case and whose history is part of the case's (/riwayat perkara N): entity -> table.
+CASE_PARTS: dict[str, type[SQLModel]] = {"hearing": Hearing, "case_stage": CaseStage}
 
 
 def parse_ref(args: list[str], example: str) -> tuple[RecordSpec, int]:
@@ -92,15 +95,26 @@ async def edit(
 
 # --- undo ----------------------------------------------------------------------------------------
 
-TABLES: dict[str, type[SQLModel]] = {spec.entity: spec.table for spec in registry.RECORDS.values()} | {"member": Member}
+TABLES: dict[str, type[SQLModel]] = (
+    {spec.entity: spec.table for spec in registry.RECORDS.values()}
+    | {"member": Member, product_links.ENTITY: ProductLink}
+    | CASE_PARTS
+)
 UNDOABLE = (
     "product.propose",
     "product.enact",
     "product.publish",
+    "product.promulgate",
     "product.edit",
+    "product_link.add",
     "case.open",
     "case.resolve",
     "case.edit",
+    "case.move",
+    "case_stage.add",
+    "hearing.schedule",
+    "hearing.cancel",
+    "hearing.close",
     "product.import",
     "case.import",
     "member.put",
@@ -114,8 +128,15 @@ UNDO_ACTIONS = {
     "product.propose": Action.propose,
     "product.enact": Action.enact,
     "product.publish": Action.publish,
+    "product.promulgate": Action.promulgate,
+    "product_link.add": Action.set_status,
     "case.open": Action.open_case,
     "case.resolve": Action.resolve_case,
+    "case.move": Action.move_case,
+    "case_stage.add": Action.move_case,
+    "hearing.schedule": Action.schedule_hearing,
+    "hearing.cancel": Action.schedule_hearing,
+    "hearing.close": Action.resolve_case,
     "product.import": Action.import_records,
     "case.import": Action.import_records,
     "member.put": Action.manage_members,
@@ -141,12 +162,14 @@ def undo_actions(entry: AuditEntry) -> set[Action]:
 
 async def undo_last(
     session: AsyncSession, *, member: Member, now: datetime, update_id: int | None = None
-) -> AuditEntry:
+) -> list[AuditEntry]:
     """Undo the member's own latest write of the last 24 hours (an admin: anyone's), restoring the exact
-    earlier row. Having made the write is not enough: the member must be allowed, now, to make the change
-    the undo makes (someone demoted or moved to another subsection since cannot take back the old
-    role's work), and the bot never ends up without an admin. Refused when the record changed again
-    afterwards, so no later work is silently lost."""
+    earlier rows. One update is one undo: a write that changed several rows (resolving a case cancels its
+    hearings; /tahap adds a stage) is taken back whole. Having made the write is not enough: the member
+    must be allowed, now, to make the change the undo makes (someone demoted or moved to another
+    subsection since cannot take back the old role's work), and the bot never ends up without an admin.
+    Refused when a row changed again afterwards, so no later work is silently lost. Returns the entries
+    undone, the one the write is known by first."""
     query = select(AuditEntry).where(
         col(AuditEntry.undone_at).is_(None),
         col(AuditEntry.action).in_(UNDOABLE),
@@ -154,72 +177,132 @@ async def undo_last(
     )
     if not allowed(member, Action.undo_others):
         query = query.where(AuditEntry.actor_id == member.user_id)
-    entry = (await session.exec(query.order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc()))).first()
-    if entry is None or entry.id is None:
+    latest = (await session.exec(query.order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc()))).first()
+    if latest is None or latest.id is None:
         raise InputError("Tidak ada catatan Anda dalam 24 jam terakhir yang dapat diurungkan.", "/urungkan")
-    later = (
-        await session.exec(
-            select(AuditEntry.id).where(
-                AuditEntry.entity == entry.entity,
-                AuditEntry.entity_id == entry.entity_id,
-                col(AuditEntry.id) > entry.id,
+    group = [latest]
+    if latest.update_id is not None:
+        same_update = await session.exec(
+            select(AuditEntry)
+            .where(
+                AuditEntry.update_id == latest.update_id,
+                AuditEntry.actor_id == latest.actor_id,
                 col(AuditEntry.undone_at).is_(None),
+                col(AuditEntry.action).in_(UNDOABLE),
             )
+            .order_by(col(AuditEntry.id))
         )
-    ).first()
-    if later is not None:
-        raise InputError("Catatan itu sudah diubah lagi sesudahnya, sehingga tidak dapat diurungkan.", "/riwayat")
-    if not all(allowed(member, action) for action in undo_actions(entry)):
+        group = list(same_update.all())
+    ids = {e.id for e in group}
+    for entry in group:
+        later = (
+            await session.exec(
+                select(AuditEntry.id).where(
+                    _history_of(entry.entity, entry.entity_id),
+                    col(AuditEntry.id) > (entry.id or 0),
+                    col(AuditEntry.id).not_in(ids),
+                    col(AuditEntry.undone_at).is_(None),
+                )
+            )
+        ).first()
+        if later is not None or (entry.entity == "case" and await _parts_changed_after(session, entry, ids)):
+            raise InputError("Catatan itu sudah diubah lagi sesudahnya, sehingga tidak dapat diurungkan.", "/riwayat")
+    if not all(allowed(member, action) for entry in group for action in undo_actions(entry)):
         raise InputError(UNDO_NOT_ALLOWED, "/riwayat")
-    model = TABLES[entry.entity]
-    key = int(entry.entity_id)
-    current = await session.get(model, key)
-    before_now = audit.snapshot(current)
-    if entry.before is None:
-        if current is not None:
-            await session.delete(current)
-    elif current is None:
-        session.add(audit.restore(model, entry.before))
-    else:
-        restored = audit.restore(model, entry.before)
-        for name in model.model_fields:
-            setattr(current, name, getattr(restored, name))
+    undone: list[tuple[AuditEntry, dict | None]] = []
+    for entry in reversed(group):  # the last change first: a stage goes before its case is restored
+        undone.append((entry, await _restore(session, entry)))
     try:
         await session.flush()
     except IntegrityError as exc:
         raise InputError(
             "Keadaan sebelumnya tidak dapat dipulihkan karena nilainya kini dipakai catatan lain.", "/riwayat"
         ) from exc
-    if entry.entity == "member" and await members.admin_count(session) == 0:
+    if any(e.entity == "member" for e in group) and await members.admin_count(session) == 0:
         raise InputError(UNDO_LAST_ADMIN, "/anggota")  # the session rolls back: nothing changes
-    entry.undone_at = now
-    await audit.record(
-        session,
-        at=now,
-        actor_id=member.user_id,
-        action="undo",
-        entity=entry.entity,
-        entity_id=entry.entity_id,
-        before=before_now,
-        after=entry.before,
-        update_id=update_id,
+    for entry, before_now in reversed(undone):
+        entry.undone_at = now
+        await audit.record(
+            session,
+            at=now,
+            actor_id=member.user_id,
+            action="undo",
+            entity=entry.entity,
+            entity_id=entry.entity_id,
+            before=before_now,
+            after=entry.before,
+            update_id=update_id,
+        )
+    return group
+
+
+async def _restore(session: AsyncSession, entry: AuditEntry) -> dict | None:
+    """Put the row of `entry` back as it was before; returns its state just before the undo."""
+    model = TABLES[entry.entity]
+    current = await session.get(model, int(entry.entity_id))
+    before_now = audit.snapshot(current)
+    if entry.before is None:
+        if current is not None:
+            await session.delete(current)
+            await session.flush()  # a stage or hearing is gone before its case is touched
+    elif current is None:
+        session.add(audit.restore(model, entry.before))
+    else:
+        restored = audit.restore(model, entry.before)
+        for name in model.model_fields:
+            setattr(current, name, getattr(restored, name))
+    return before_now
+
+
+async def _parts_changed_after(session: AsyncSession, entry: AuditEntry, ids: set[int | None]) -> bool:
+    """Whether a hearing or stage of the case was written after `entry` (outside its own update): undoing
+    the case's opening would otherwise orphan them, and its resolution would hide their later state."""
+    rows = await session.exec(
+        select(AuditEntry).where(
+            col(AuditEntry.entity).in_(list(CASE_PARTS)),
+            col(AuditEntry.id) > (entry.id or 0),
+            col(AuditEntry.undone_at).is_(None),
+        )
     )
-    return entry
+    return any(e.id not in ids and _case_of(e) == entry.entity_id for e in rows.all())
+
+
+def _case_of(entry: AuditEntry) -> str | None:
+    state = entry.after or entry.before or {}
+    return None if state.get("case_id") is None else str(state["case_id"])
 
 
 # --- history -------------------------------------------------------------------------------------
 
 
 async def history(session: AsyncSession, entity: str, record_id: int, limit: int = 50) -> tuple[list[AuditEntry], int]:
-    where = (AuditEntry.entity == entity) & (AuditEntry.entity_id == str(record_id))
+    """The record's entries, newest first; a product's include its links, a case's its hearings and stages."""
+    where = _history_of(entity, record_id)
+    if entity == "case":
+        where = where | await _parts_of_case(session, record_id)
     return await paging.page(
         session, AuditEntry, where, col(AuditEntry.at).desc(), col(AuditEntry.id).desc(), limit=limit
     )
 
 
+def _history_of(entity: str, record_id: object) -> Any:
+    """A record's own entries and, for a record type that has them, the related ones (a product's links)."""
+    if entity in registry.RECORDS:
+        return registry.of(entity).history_of(record_id)
+    return (col(AuditEntry.entity) == entity) & (col(AuditEntry.entity_id) == str(record_id))
+
+
+async def _parts_of_case(session: AsyncSession, case_id: int) -> Any:
+    """Entries of the hearings and stages of a case, those whose row is gone (an undone scheduling)
+    included: found by the case id in their snapshots."""
+    rows = await session.exec(select(AuditEntry).where(col(AuditEntry.entity).in_(list(CASE_PARTS))))
+    ids = [e.id for e in rows.all() if _case_of(e) == str(case_id)]
+    return col(AuditEntry.id).in_(ids)
+
+
 def changes(entry: AuditEntry) -> list[tuple[str, object, object]]:
     """(field, before, after) for each field that differs, bookkeeping columns left out."""
-    skip = {"id", "created_at", "updated_at", "created_by"} | registry.bookkeeping()
+    skip = {"id", "created_at", "updated_at", "created_by"} | registry.bookkeeping() | set(hearings.BOOKKEEPING)
     before, after = entry.before or {}, entry.after or {}
     keys = [k for k in dict.fromkeys([*before, *after]) if k not in skip]
     return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]

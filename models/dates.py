@@ -66,8 +66,11 @@ def looks_numeric(text: str) -> bool:
     return bool(NUMERIC.match(text.strip()))
 
 
-def parse_date(text: str, today: date) -> date:
-    """A calendar date from what a user typed, or DateError. Future dates are the caller's rule."""
+def parse_date(text: str, today: date, *, ahead: bool = False) -> date:
+    """A calendar date from what a user typed, or DateError. Future dates are the caller's rule.
+
+    `ahead` is for dates that are usually coming (a hearing): it reads `besok`, `lusa`, `3 hari lagi`,
+    `senin depan`, and a day and month without a year as the next such day."""
     raw = " ".join(text.split())
     cleaned = raw.lower().rstrip(".,")
     if not cleaned:
@@ -84,8 +87,15 @@ def parse_date(text: str, today: date) -> date:
     if len(cleaned) > MAX_DATE_CHARS or has_other_digits(cleaned):
         # No date is that long (and dateparser is slow on long text); `²` or `٣` are not numbers here.
         raise DateError(f"«{raw}» tidak dikenali sebagai tanggal.", EXAMPLE)
+    if ahead:
+        coming = _coming(cleaned, today)
+        if coming is not None:
+            return coming
     worded = _day_month(cleaned, raw, today)
     if worded is not None:
+        match = _DAY_MONTH.match(cleaned)
+        if ahead and worded < today and match is not None and match.group(3) is None:
+            return _day_month(cleaned, raw, date(today.year + 1, 1, 1)) or worded  # `5 Januari` in December
         return worded
     weekday = _weekday_ago(cleaned)
     if weekday is not None:
@@ -131,6 +141,23 @@ def _day_month(cleaned: str, raw: str, today: date) -> date | None:
 
 
 _RELATIVE_WORDS = {"hari ini", "kemarin", "kemarin lusa"}
+_AHEAD_WORDS = {"hari ini": 0, "besok": 1, "lusa": 2}
+_AHEAD_UNITS = {"hari": 1, "minggu": 7, "pekan": 7}
+_IN_SOME = re.compile(r"^([0-9]{1,3}) (hari|minggu|pekan) lagi$")
+
+
+def _coming(cleaned: str, today: date) -> date | None:
+    """`besok`, `lusa`, `3 hari lagi`, `2 minggu lagi`, `senin depan` / `senin`: the coming day meant."""
+    if cleaned in _AHEAD_WORDS:
+        return today + timedelta(days=_AHEAD_WORDS[cleaned])
+    match = _IN_SOME.match(cleaned)
+    if match is not None:
+        return today + timedelta(days=int(match.group(1)) * _AHEAD_UNITS[match.group(2)])
+    parts = cleaned.replace("'", "").split()
+    if parts and parts[0] in _WEEKDAYS and (len(parts) == 1 or parts[1:] == ["depan"]):
+        delta = (_WEEKDAYS.index(parts[0]) - today.weekday()) % 7 or 7
+        return today + timedelta(days=delta)
+    return None
 
 
 def _relative(cleaned: str) -> bool:
@@ -150,7 +177,7 @@ def _last_weekday(weekday: int, today: date) -> date:
     return today - timedelta(days=delta)
 
 
-def split_leading_date(words: list[str], today: date) -> tuple[date | None, list[str]]:
+def split_leading_date(words: list[str], today: date, *, ahead: bool = False) -> tuple[date | None, list[str]]:
     """An optional date at the start of `words` (up to three words, e.g. `1 Maret 2026`), and the rest.
 
     A first word that is clearly meant as a date but is invalid (`31-02-2026`) is an error, not a title.
@@ -158,22 +185,43 @@ def split_leading_date(words: list[str], today: date) -> tuple[date | None, list
     if not words:
         return None, words
     if looks_numeric(words[0]):
-        return parse_date(words[0], today), words[1:]
+        return parse_date(words[0], today, ahead=ahead), words[1:]
     if len(words) >= 2 and number(words[0]) is not None and words[1].lower().rstrip(".,") in MONTHS:
         # A day and a month name are a date, valid or not; a number after them is its year.
         size = 3 if len(words) >= 3 and number(words[2].rstrip(".,")) is not None else 2
-        return parse_date(" ".join(words[:size]), today), words[size:]
+        return parse_date(" ".join(words[:size]), today, ahead=ahead), words[size:]
     for size in (3, 2, 1):
         if len(words) < size:
             continue
         candidate = " ".join(words[:size])
+        if ahead and _coming(candidate.lower(), today) is not None:
+            return parse_date(candidate, today, ahead=True), words[size:]
         if not _plausible(candidate):
             continue
         try:
-            return parse_date(candidate, today), words[size:]
+            return parse_date(candidate, today, ahead=ahead), words[size:]
         except DateError:
             continue
     return None, words
+
+
+def split_trailing_date(words: list[str], today: date) -> tuple[list[str], date | None]:
+    """The words before an optional date at the end (`2026-07-10`, `10 Juli 2026`, `hari ini`), and the
+    date. Only unmistakable dates count: what comes before may be a register like `477 K/TUN/2026`."""
+    if not words:
+        return words, None
+    if looks_numeric(words[-1]):
+        return words[:-1], parse_date(words[-1], today)
+    for size in (3, 2):
+        tail = words[-size:]
+        month = len(words) >= size and number(tail[0]) is not None and tail[1].lower().rstrip(".,") in MONTHS
+        if month and (size == 2 or number(tail[2].rstrip(".,")) is not None):
+            return words[:-size], parse_date(" ".join(tail), today)
+    for size in (2, 1):
+        phrase = " ".join(words[-size:]).lower()
+        if len(words) >= size and phrase in _RELATIVE_WORDS:
+            return words[:-size], parse_date(phrase, today)
+    return words, None
 
 
 def _plausible(candidate: str) -> bool:

@@ -25,7 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import audit, products
 from models.dates import parse_date
 from models.errors import InputError
-from models.records import FieldKind, RecordSpec
+from models.records import FieldKind, RecordSpec, TextRule
 from models.report import Register, registers
 from models.spreadsheets import Table
 from models.tables import Case, Product
@@ -126,7 +126,7 @@ def _build(register: Register, cells: dict[str, str], today: date) -> Any:
             raise InputError(f"{f.label} diisi, tetapi {spec.field(f.needs).label.lower()} kosong.", EXAMPLE)
         spec.check_date(record, f.name, day, today, EXAMPLE)
     for f in spec.fields:
-        if f.kind == FieldKind.date:
+        if f.kind == FieldKind.date or not f.editable:  # not editable: kept by its own command (a case's level)
             continue
         raw = cells.get(f.name, "")
         if not f.exists_on(record):
@@ -135,7 +135,15 @@ def _build(register: Register, cells: dict[str, str], today: date) -> Any:
                 raise InputError(f"{f.label} diisi, tetapi {stage} kosong.", EXAMPLE)
             continue
         assert f.clean is not None, f.name
-        setattr(record, f.name, f.clean(raw, EXAMPLE, f.name))
+        if raw or isinstance(f.clean, TextRule):  # a text rule knows whether its text may be empty
+            setattr(record, f.name, f.clean(raw, EXAMPLE, f.name))
+        elif f.required:
+            when = "" if f.stage is None else f" bila {spec.field(f.stage).label.lower()} diisi"
+            raise InputError(f"{f.label} wajib diisi{when}.", EXAMPLE)
+        else:
+            setattr(record, f.name, None)
+    spec.check_record(record)
+    spec.fill_in(record)
     spec.derive(record)
     return record
 

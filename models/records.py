@@ -15,11 +15,12 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import validation
 from models.permissions import Action
+from models.tables import AuditEntry
 
 
 class FieldKind(StrEnum):
@@ -68,6 +69,13 @@ class FieldSpec:
     # Shown by the generic "Label: value" line of the record's card and list line. Fields the card lays out
     # itself (title, dates, number…) leave it False.
     shown: bool = False
+    # Dates of the record this date is not ordered against (a case becomes final before or after it is
+    # logged as resolved): the date rule skips those pairs both ways.
+    apart_from: tuple[str, ...] = ()
+    # Must have a value once its stage exists (an enactment has its number). The commands ask for it in
+    # their own steps; a record built from a whole row at once (/impor) checks it here. Free text states
+    # it in its TextRule instead.
+    required: bool = False
 
     def exists_on(self, record: object) -> bool:
         return self.stage is None or getattr(record, self.stage) is not None
@@ -98,8 +106,23 @@ class RecordSpec:
     check_unique: UniqueCheck = _no_unique_check
     # Recomputes bookkeeping columns from the fields after a change (number_year from enacted_on).
     derive: Callable[[Any], None] = _no_derived
+    # Whole-record rules beyond single fields and date order (a Kepwali has no promulgation), and values a
+    # record's other fields imply when not given (a case's court from its register). The commands state
+    # these in their own steps; a record built from a whole row at once (/impor) applies them here.
+    check_record: Callable[[Any], None] = _no_derived
+    fill_in: Callable[[Any], None] = _no_derived
     bookkeeping: tuple[str, ...] = ()  # derived columns history leaves out
     extra_labels: dict[str, str] = field(default_factory=dict)
+    # Audit entries of other entities that belong to a record's history (a product's status links):
+    # record id -> a condition on AuditEntry. They show in /riwayat and count as later changes for undo.
+    related: Callable[[int], Any] | None = None
+
+    def history_of(self, record_id: object) -> Any:
+        """The condition on AuditEntry that selects the record's history."""
+        own = (col(AuditEntry.entity) == self.entity) & (col(AuditEntry.entity_id) == str(record_id))
+        if self.related is None:
+            return own
+        return own | self.related(int(str(record_id)))
 
     def field(self, name: str) -> FieldSpec:
         return next(f for f in self.fields if f.name == name)
@@ -124,11 +147,16 @@ class RecordSpec:
         validation.event_date(day, today, what, example, key)
         if record is None:
             return day
+        apart = set(order[index].apart_from) | {f.name for f in order if name in f.apart_from}
         for earlier in reversed(order[:index]):  # the nearest earlier event is the one to name
+            if earlier.name in apart:
+                continue
             value = getattr(record, earlier.name)
             if value is not None:
                 validation.not_before(day, value, what, earlier.what, example, key)
         for later in order[index + 1 :]:
+            if later.name in apart:
+                continue
             validation.not_after(day, getattr(record, later.name), what, later.what, example, key)
         return day
 

@@ -19,7 +19,7 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import registry
+from models import product_links, registry
 from models.jdih import Publisher
 from models.products import KIND_SHORT
 from models.records import FieldKind, RecordSpec
@@ -113,8 +113,15 @@ async def _next_hearings(session: AsyncSession, cases: Sequence[Any], today: dat
     return out
 
 
+async def _statuses(session: AsyncSession, products: Sequence[Any], today: date) -> dict[int, Any]:
+    """The legal status of each product in words: Berlaku, Diubah, Dicabut (Belum ditetapkan)."""
+    statuses = await product_links.legal_statuses(session, products)
+    return {pid: status.status.value.capitalize() for pid, status in statuses.items()}
+
+
 def product_register() -> Register:
-    return Register(PRODUCTS_SHEET, registry.of("product"), _columns(registry.of("product"), ()))
+    extras: tuple[tuple[str, CellKind, Extra], ...] = (("Status", CellKind.text, _statuses),)
+    return Register(PRODUCTS_SHEET, registry.of("product"), _columns(registry.of("product"), extras))
 
 
 def case_register() -> Register:

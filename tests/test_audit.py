@@ -65,7 +65,7 @@ async def test_case_lifecycle_is_audited(harness):
     assert row.before is not None and row.after is not None
     assert row.actor_id == ADMIN
     assert row.before["resolved_on"] is None and row.before["outcome"] is None
-    assert (row.after["resolved_on"], row.after["outcome"]) == ("2026-06-30", "Menang")
+    assert (row.after["resolved_on"], row.after["result"], row.after["outcome"]) == ("2026-06-30", "menang", None)
 
 
 async def test_member_changes_are_audited(harness):

@@ -276,9 +276,9 @@ async def test_selesai_success(seeded):
     reply = await seeded.say("/selesai 1 2026-07-01 Menang di tingkat pertama")
     assert reply.startswith("✅ Penyelesaian perkara dicatat.")
     assert "Perkara #1: 1/Pdt.G/2026/PN Prb" in reply
-    assert "Selesai: 1 Juli 2026 — Menang di tingkat pertama" in reply
+    assert "Selesai: 1 Juli 2026 — Menang: di tingkat pertama" in reply
     stored = await case(seeded, 1)
-    assert (stored.resolved_on, stored.outcome) == (date(2026, 7, 1), "Menang di tingkat pertama")
+    assert (stored.resolved_on, stored.result, stored.outcome) == (date(2026, 7, 1), "menang", "di tingkat pertama")
 
 
 async def test_selesai_defaults_to_today_without_outcome(seeded):
@@ -329,7 +329,7 @@ async def test_daftar_sections_follow_the_records(seeded):
 
 @pytest.mark.parametrize("command", ["/daftar semua", "/daftar usulan terbit"])
 async def test_daftar_bad_section(seeded, command):
-    await assert_refused_and_unchanged(seeded, command, "tidak dikenal", "usulan, terbit, atau perkara")
+    await assert_refused_and_unchanged(seeded, command, "tidak dikenal", "usulan, terbit, pengundangan, atau perkara")
 
 
 # --- /anggota ------------------------------------------------------------------------------------

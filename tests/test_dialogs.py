@@ -216,11 +216,17 @@ async def test_selesai_with_typed_outcome(harness):
     await harness.press("Kemarin")
     assert labels(harness)[:5] == ["Menang", "Kalah", "Damai", "Dicabut", "Lainnya"]
     await harness.press("Lainnya")
-    summary = await harness.say("Gugatan tidak dapat diterima")
-    assert "Gugatan tidak dapat diterima" in summary
+    await harness.say("Gugatan tidak dapat diterima")
+    summary = (await harness.press("Belum diketahui"))[0]
+    assert "Gugatan tidak dapat diterima" in summary and "Hasil bagi Pemkot: Lainnya" in summary
     await harness.press("Simpan")
     [case] = await cases(harness)
-    assert (case.resolved_on, case.outcome) == (date(2026, 11, 23), "Gugatan tidak dapat diterima")
+    assert (case.resolved_on, case.result, case.outcome, case.final_on) == (
+        date(2026, 11, 23),
+        "lainnya",
+        "Gugatan tidak dapat diterima",
+        None,
+    )
 
 
 async def test_publikasi_dialogue_with_skipped_link(harness):
@@ -275,8 +281,10 @@ async def test_perkara_dialogue_saves_register_description_and_date(harness):
     assert "uraian" in reply
     await harness.say("Gugatan <wanprestasi> & ganti rugi")
     await harness.press("Tanggal lain")
-    summary = await harness.say("1 Mar 2026")
+    await harness.say("1 Mar 2026")
+    summary = (await harness.press("Tergugat"))[0]
     assert "12/Pdt.G/2026/PN Prb" in summary and "1 Maret 2026" in summary
+    assert "Pengadilan: Pengadilan Negeri Probolinggo" in summary and "Jenis perkara: perdata" in summary
     assert "Perkara dicatat" in (await harness.press("Simpan"))[0]
     [case] = await cases(harness)
     assert (case.register_number, case.description, case.started_on) == (
@@ -294,14 +302,26 @@ async def test_ubah_perkara_outcome(harness):
     await harness.say("/perkara 5/Pdt.G/2026/PN Prb 2026-02-01 Sengketa")
     await harness.say("/selesai 1 2026-05-01 Menang")
     await harness.say("/ubah perkara 1")
-    assert labels(harness) == ["Nomor register", "Uraian", "Tanggal mulai", "Tanggal selesai", "Hasil", "Batal"]
+    assert labels(harness) == [
+        "Nomor register",
+        "Uraian",
+        "Tanggal mulai",
+        "Pengadilan",
+        "Kedudukan Pemkot",
+        "Jenis perkara",
+        "Tanggal selesai",
+        "Hasil bagi Pemkot",
+        "Hasil",
+        "Tanggal inkracht",
+        "Batal",
+    ]
     await harness.press("Hasil")
     await harness.say("Damai")
     await harness.press("Simpan")
     [case] = await cases(harness)
     assert case.outcome == "Damai"
     history = await harness.say("/riwayat perkara 1")
-    assert "Hasil: Menang → Damai" in history
+    assert "Hasil: — → Damai" in history
 
 
 async def test_redelivered_dialogue_steps_are_taken_once(harness):

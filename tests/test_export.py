@@ -29,6 +29,12 @@ SEED = (
     "/perkara 12/Pdt.G/2026/PN Prb 2026-02-01 Gugatan & wanprestasi",
     "/perkara 5/G/2026/PTUN.SBY 2026-03-01 Sengketa izin",
     "/selesai 2 2026-06-01 Gugatan ditolak",
+    "/undangkan 2 2026-03-12 3",
+    "/usul perda 2026-05-01 Pencabutan Perwali Arsip",
+    "/tetapkan 4 8 2026-05-20",
+    "/status 1 dicabut oleh 4",
+    "/sidang 1 2026-12-10 09:00 Pembuktian",
+    "/tahap 1 banding 196/PDT/2026/PT.SBY 2026-06-10",
 )
 
 
@@ -79,7 +85,7 @@ async def test_ekspor_sends_the_year_as_a_workbook_matching_the_records(seeded) 
         assert wanted in header, (wanted, header)
     assert products.freeze_panes == "A2"
     by_id = {row[0]: dict(zip(header, row, strict=True)) for row in rows_of(products)[1:]}
-    assert sorted(by_id) == [1, 2, 3]
+    assert sorted(by_id) == [1, 2, 3, 4]
     perda = by_id[2]
     assert perda["Jenis"] == "Perda"
     assert perda["Judul"] == "Pajak Daerah"
@@ -93,6 +99,8 @@ async def test_ekspor_sends_the_year_as_a_workbook_matching_the_records(seeded) 
     stored = await product(seeded, 1)
     assert by_id[1]["Tanggal Usulan"] == datetime.combine(stored.proposed_on, datetime.min.time())
     assert by_id[3]["Tanggal Penetapan"] is None
+    assert perda["Tanggal Pengundangan"] == datetime(2026, 3, 12) and perda["Nomor Pengundangan"] == 3
+    assert by_id[1]["Status"] == "Dicabut" and perda["Status"] == "Berlaku" and by_id[3]["Status"] == "Belum ditetapkan"
 
     cases = book["Perkara"]
     case_header = [c.value for c in cases[1]]
@@ -102,6 +110,10 @@ async def test_ekspor_sends_the_year_as_a_workbook_matching_the_records(seeded) 
     assert case_rows[1]["Nomor Register"] == "12/Pdt.G/2026/PN Prb"
     assert case_rows[1]["Uraian"] == "Gugatan & wanprestasi"  # not HTML-escaped in a cell
     assert case_rows[2]["Tanggal Selesai"] == datetime(2026, 6, 1)
+    assert case_rows[1]["Pengadilan"] == "Pengadilan Negeri Probolinggo"
+    assert case_rows[2]["Pengadilan"] == "PTUN Surabaya" and case_rows[2]["Jenis Perkara"] == "tata usaha negara"
+    assert case_rows[1]["Tingkat"] == "banding" and case_rows[2]["Tingkat"] == "pertama"
+    assert case_rows[1]["Sidang Berikutnya"] == "2026-12-10 09:00" and case_rows[2]["Sidang Berikutnya"] is None
 
     history = rows_of(book["Riwayat"])
     assert history[0] == ["Waktu", "Oleh", "Tindakan", "Catatan", "Perubahan"]
@@ -138,19 +150,27 @@ async def test_jdih_feed_lists_published_products_field_by_field(seeded) -> None
     call = sent_document(seeded, start)
     assert call.filenames["document"] == "jdih-2026-11-24.json"
     assert "1 produk hukum" in replies[0]
+    await seeded.say("/publikasi 1 2026-04-20")  # revoked later by #4: its status says so
+
     records = json.loads(call.files["document"])
-    assert records == [
+    assert records[1:] == []
+    start = len(seeded.api.calls)
+    await seeded.send("/ekspor jdih")
+    records = json.loads(sent_document(seeded, start).files["document"])
+    assert [r["idData"] for r in records] == ["2", "1"]
+    assert records[1]["status"] == "Dicabut" and records[1]["sumber"] == "-"
+    assert records[:1] == [
         {
             "idData": "2",
             "tahun_pengundangan": "2026",
             "tanggal_penetapan": "2026-03-10",
-            "tanggal_pengundangan": "",
+            "tanggal_pengundangan": "2026-03-12",
             "jenis": "Peraturan Daerah",
             "noPeraturan": "7",
             "judul": "Pajak Daerah",
             "singkatanJenis": "PERDA",
             "tempatTerbit": "Probolinggo",
-            "sumber": "-",
+            "sumber": "Lembaran Daerah Kota Probolinggo Tahun 2026 Nomor 3",
             "status": "Berlaku",
             "bahasa": "Indonesia",
             "bidangHukum": "-",
@@ -170,12 +190,12 @@ def test_the_source_names_the_series_of_the_promulgation() -> None:
 
     perda = Product(kind="perda", title="x", proposed_on=date(2026, 1, 1), created_by=ADMIN)
     perda.promulgated_on, perda.promulgation_year, perda.promulgation_number = date(2026, 3, 11), 2026, 3
-    assert jdih.source(perda, "Kota Probolinggo") == "Lembaran Daerah Kota Probolinggo Tahun 2026 Nomor 3"
+    assert jdih.source(perda) == "Lembaran Daerah Kota Probolinggo Tahun 2026 Nomor 3"
     perwali = Product(kind="perwali", title="x", proposed_on=date(2026, 1, 1), created_by=ADMIN)
     perwali.promulgated_on, perwali.promulgation_year, perwali.promulgation_number = date(2026, 4, 1), 2026, 9
-    assert jdih.source(perwali, "Kota Probolinggo") == "Berita Daerah Kota Probolinggo Tahun 2026 Nomor 9"
+    assert jdih.source(perwali) == "Berita Daerah Kota Probolinggo Tahun 2026 Nomor 9"
     kepwali = Product(kind="kepwali", title="x", proposed_on=date(2026, 1, 1), created_by=ADMIN)
-    assert jdih.source(kepwali, "Kota Probolinggo") == "-"
+    assert jdih.source(kepwali) == "-"
 
 
 async def test_the_cli_writes_the_same_files(seeded, db_url, tmp_path, monkeypatch) -> None:
@@ -185,7 +205,7 @@ async def test_the_cli_writes_the_same_files(seeded, db_url, tmp_path, monkeypat
     out = tmp_path / "laporan.xlsx"
     assert await asyncio.to_thread(cli.main, ["export", "--year", "2026", "--out", str(out)]) == 0
     book = load_workbook(out)
-    assert [r[0] for r in rows_of(book["Produk Hukum"])[1:]] == [1, 2, 3]
+    assert [r[0] for r in rows_of(book["Produk Hukum"])[1:]] == [1, 2, 3, 4]
     assert await asyncio.to_thread(cli.main, ["export", "--jdih", str(tmp_path)]) == 0
     feeds = list(tmp_path.glob("jdih-*.json"))
     assert len(feeds) == 1 and json.loads(feeds[0].read_text())[0]["idData"] == "2"
