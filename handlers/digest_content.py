@@ -25,6 +25,7 @@ from models.digests import Activity, Baseline, Schedule
 from models.indicators import Figure, Period
 from models.tables import Case, Product, Subscription
 from models.validation import human_date, without_bidi_controls
+from models.workdays import DayOff
 
 RECENT_ITEMS = 3  # most recent items shown per kind of activity
 ATTENTION_ITEMS = 5  # items shown per attention list
@@ -88,14 +89,16 @@ async def collect(db: Database, today: date, tz: ZoneInfo, stale_days: int) -> D
 # --- the digest text -----------------------------------------------------------------------------------
 
 
-def render(digest: Digest, baseline: Baseline | None = None) -> str:
-    """The digest for one group; `baseline` is that group's previous digest, if any. Rows stored before
-    titles were normalised may still hold bidirectional controls: they never reach a group."""
+def render(digest: Digest, baseline: Baseline | None = None, moved_by: DayOff | None = None) -> str:
+    """The digest for one group; `baseline` is that group's previous digest, if any; `moved_by` the
+    holiday that moved it to today. Rows stored before titles were normalised may still hold
+    bidirectional controls: they never reach a group."""
     text = ""
+    heading = _heading(digest) + (f"\n{holiday_note(moved_by)}" if moved_by is not None else "")
     for recent, attention in _SHRINK:
         text = "\n\n".join(
             (
-                _heading(digest),
+                heading,
                 _indicators(digest, baseline),
                 _activity(digest, recent),
                 _attention(digest, attention),
@@ -105,6 +108,14 @@ def render(digest: Digest, baseline: Baseline | None = None) -> str:
         if tg_len(text) <= MAX_MESSAGE_CHARS:
             break
     return without_bidi_controls(text)
+
+
+def holiday_note(day_off: DayOff) -> str:
+    """Why a weekly digest arrives a day (or more) late."""
+    return (
+        f"<i>Ringkasan ini dikirim hari ini karena {human_date(day_off.day)} adalah hari libur: "
+        f"{escape(day_off.name)}.</i>"
+    )
 
 
 def _heading(digest: Digest) -> str:

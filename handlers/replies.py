@@ -204,8 +204,11 @@ ACTION_LABEL = {
     "member.remove": "anggota dihapus",
     "member.seed": "admin awal",
     "undo": "perubahan diurungkan",
+    "member.reminders": "pengingat diubah",
+    "holiday.add": "hari libur ditambahkan",
+    "holiday.remove": "hari libur dihapus",
 }
-ENTITY_LABEL = {"product": "produk hukum", "case": "perkara", "member": "anggota"}
+ENTITY_LABEL = {"product": "produk hukum", "case": "perkara", "member": "anggota", "holiday": "hari libur"}
 
 
 def _audit_value(value) -> str:
