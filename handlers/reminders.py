@@ -36,7 +36,7 @@ def _when(day: date, today: date) -> str:
         return "Hari ini ada sidang"
     if day == today.fromordinal(today.toordinal() + 1):
         return "Besok ada sidang"
-    return "Sidang akan datang"
+    return "Sidang mendatang"
 
 
 def hearing_message(hearing: Hearing, case: Case, today: date) -> str:
