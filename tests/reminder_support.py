@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlmodel import col, select
 
@@ -25,12 +26,13 @@ async def store(harness: BotHarness, row):
     return row
 
 
-async def a_case(harness: BotHarness, number: str = "12/Pdt.G/2026/PN Prb", **values) -> Case:
-    values = {
+async def a_case(harness: BotHarness, number: str = "12/Pdt.G/2026/PN Prb", **values: Any) -> Case:
+    fields: dict[str, Any] = {
         "description": "Gugatan wanprestasi pengadaan",
         "started_on": date(2026, 10, 1),
         "court": "Pengadilan Negeri Probolinggo",
     } | values
+    values = fields
     return await store(
         harness,
         Case(
@@ -44,7 +46,7 @@ async def a_case(harness: BotHarness, number: str = "12/Pdt.G/2026/PN Prb", **va
     )
 
 
-async def a_hearing(harness: BotHarness, case: Case, day: date, at: str | None = "09:00", **values) -> Hearing:
+async def a_hearing(harness: BotHarness, case: Case, day: date, at: str | None = "09:00", **values: Any) -> Hearing:
     assert case.id is not None
     values = {"agenda": "Pembuktian surat"} | values
     return await store(
@@ -55,17 +57,16 @@ async def a_hearing(harness: BotHarness, case: Case, day: date, at: str | None =
     )
 
 
-async def a_product(harness: BotHarness, enacted_on: date | None, kind: str = "perda", **values) -> Product:
-    values = {"title": "Penyelenggaraan Ketertiban Umum", "proposed_on": date(2026, 1, 5)} | values
+async def a_product(harness: BotHarness, enacted_on: date | None, kind: str = "perda", **values: Any) -> Product:
+    defaults: dict[str, Any] = {"title": "Penyelenggaraan Ketertiban Umum", "proposed_on": date(2026, 1, 5)}
+    values = defaults | values
     if enacted_on is not None:
         values |= {"enacted_on": enacted_on, "number": next(_numbers), "number_year": enacted_on.year}
-    return await store(
-        harness, Product(kind=kind, created_by=ADMIN, created_at=MOMENT, updated_at=MOMENT, **values)
-    )
+    return await store(harness, Product(kind=kind, created_by=ADMIN, created_at=MOMENT, updated_at=MOMENT, **values))
 
 
 def at(harness: BotHarness, *when: int) -> None:
-    harness.clock.set(datetime(*when, tzinfo=JAKARTA))  # type: ignore[misc]
+    harness.clock.set(datetime(*when, tzinfo=JAKARTA))  # type: ignore[arg-type, misc]
 
 
 async def run(harness: BotHarness, *when: int) -> scheduler.reminders.Report:

@@ -4,11 +4,11 @@ whatever restarts, second processes, holidays and Telegram's refusals do. The cl
 import asyncio
 import logging
 from datetime import date, datetime
+from typing import Any
 
 import pytest
 from sqlmodel import col, select
 
-from bot.offline_api import ApiCall
 from models.tables import AuditEntry, Member, ReminderDelivery
 from tests.botapi import RecordingBotApi
 from tests.conftest import ADMIN, JAKARTA
@@ -155,7 +155,7 @@ async def test_across_a_restart_nothing_is_doubled_and_the_missed_one_is_sent(db
 
 
 def JAKARTA_AT(*when: int) -> datetime:
-    return datetime(*when, tzinfo=JAKARTA)  # type: ignore[misc]
+    return datetime(*when, tzinfo=JAKARTA)  # type: ignore[arg-type, misc]
 
 
 async def test_two_processes_send_each_reminder_once(db_url):
@@ -214,6 +214,7 @@ async def test_members_with_reminders_off_are_skipped_and_the_switch_is_audited(
     assert await team.say("/pengingat mati", user=STAF_BANKUM) == "Pengingat Anda sudah mati."
     assert not (await member(team, STAF_BANKUM)).reminders
     [entry] = await audit_rows(team, "member.reminders")
+    assert entry.before is not None and entry.after is not None
     assert entry.actor_id == STAF_BANKUM and entry.before["reminders"] and not entry.after["reminders"]
     case = await a_case(team)
     await a_hearing(team, case, WED_9)
@@ -223,6 +224,9 @@ async def test_members_with_reminders_off_are_skipped_and_the_switch_is_audited(
     assert await team.say("/pengingat nyala", user=STAF_BANKUM) == "✅ Pengingat Anda dinyalakan."
     await run(team, 2026, 12, 9, 7, 0)
     assert set(reminders_sent(team.api)) == BANKUM
+
+
+REFUSED = b'{"ok": false, "error_code": 403, "description": "Forbidden: bot can\'t initiate conversation with a user"}'
 
 
 class RefusingApi(RecordingBotApi):
@@ -238,7 +242,7 @@ class RefusingApi(RecordingBotApi):
         chat = int(params.get("chat_id", 0) or 0)
         if url.endswith("/sendMessage") and chat in self.refused:
             self.refusals.append(chat)
-            return 403, b'{"ok": false, "error_code": 403, "description": "Forbidden: bot can\'t initiate conversation with a user"}'
+            return 403, REFUSED
         return await super().do_request(url, method, request_data, *args, **kwargs)
 
 
@@ -344,7 +348,7 @@ async def test_pengingat_permission_matrix(team, caller):
 async def test_reminder_rows_are_unique_per_kind_subject_user_and_day(team):
     from sqlalchemy.exc import IntegrityError
 
-    row = dict(kind="hearing_eve", subject_id=1, user_id=STAF_BANKUM, day=WED_9, status="sent")
+    row: dict[str, Any] = dict(kind="hearing_eve", subject_id=1, user_id=STAF_BANKUM, day=WED_9, status="sent")
     async with team.db.session() as session:
         session.add(ReminderDelivery(claimed_at=team.clock.utcnow(), **row))
     with pytest.raises(IntegrityError):
