@@ -63,7 +63,10 @@ async def libur(update: Update, context: BotContext, member: Member) -> None:
 async def _change(update: Update, context: BotContext, member: Member, verb: str, rest: list[str]) -> None:
     example = workdays.EXAMPLE_ADD if verb == "tambah" else workdays.EXAMPLE_REMOVE
     try:
-        day, name_words = split_leading_date(rest, today(context))
+        try:
+            day, name_words = split_leading_date(rest, today(context))
+        except InputError as exc:  # the date parser's example lists date forms; this one shows the command
+            raise InputError(exc.message, example) from None
         if day is None:
             raise InputError("Sebutkan tanggalnya.", example)
         if verb == "hapus" and name_words:
