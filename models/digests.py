@@ -139,11 +139,12 @@ def owed_slot(
 
 
 def send_moment(slot: datetime, tz: ZoneInfo, calendar: workdays.Calendar) -> tuple[datetime, workdays.DayOff | None]:
-    """When a slot goes out, and the holiday that moved it: a slot whose day is a holiday is sent at the
-    same time on the next working day. The slot itself (the claimed key) stays the scheduled moment, so a
+    """When a slot goes out, and the holiday that moved it: a slot on a weekday that is a holiday is sent
+    at the same time on the next working day. The slot itself (the claimed key) stays the scheduled moment, so a
     holiday added or removed after a digest went out cannot make the same week's digest owed again."""
     local = slot.astimezone(tz)
-    day_off = calendar.holiday(local.date())
+    # A group that chose Saturday or Sunday chose a day off on purpose: a holiday then changes nothing.
+    day_off = calendar.holiday(local.date()) if local.weekday() < 5 else None
     if day_off is None:
         return slot, None
     day = calendar.next_working_day(local.date())

@@ -147,3 +147,12 @@ async def test_a_digest_moved_by_a_holiday_is_sent_after_a_restart(harness):
     harness.clock.set(TUESDAY_8 + timedelta(hours=2))
     await scheduler.deliver_due(harness.app)
     assert len(digest_texts(harness.api)) == 1
+
+
+async def test_a_weekend_digest_is_not_moved_by_a_holiday_on_that_day(harness):
+    await subscribe(harness, "minggu 09:00")
+    assert "✅" in await harness.say("/libur tambah 2026-11-29 Libur hari Minggu")
+    harness.clock.set(datetime(2026, 11, 29, 9, 0, tzinfo=JAKARTA))
+    report = await scheduler.deliver_due(harness.app)
+    assert report.postponed == {} and len(digest_texts(harness.api)) == 1
+    assert "hari libur" not in digest_texts(harness.api)[0]
