@@ -7,8 +7,11 @@ from datetime import date, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
+from telegram.ext import JobQueue
 
+from bot import scheduler
 from models.tables import AuditEntry, Member, ReminderDelivery
 from tests.botapi import RecordingBotApi
 from tests.conftest import ADMIN, JAKARTA
@@ -346,11 +349,34 @@ async def test_pengingat_permission_matrix(team, caller):
 
 
 async def test_reminder_rows_are_unique_per_kind_subject_user_and_day(team):
-    from sqlalchemy.exc import IntegrityError
-
     row: dict[str, Any] = dict(kind="hearing_eve", subject_id=1, user_id=STAF_BANKUM, day=WED_9, status="sent")
     async with team.db.session() as session:
         session.add(ReminderDelivery(claimed_at=team.clock.utcnow(), **row))
     with pytest.raises(IntegrityError):
         async with team.db.session() as session:
             session.add(ReminderDelivery(claimed_at=team.clock.utcnow(), **row))
+
+
+async def test_the_daily_job_fires_at_reminder_time_and_the_sweep_catches_up(db_url):
+    apps = Apps(db_url)
+    try:
+        bot = await apps.start(at=JAKARTA_AT(2026, 12, 7, 12, 0), reminder_time="06:30")
+        await add_everyone(bot)
+        case = await a_case(bot)
+        await a_hearing(bot, case, WED_9)
+        job = bot.app.job_queue.scheduler.get_job(scheduler.REMINDERS_ID)
+        fire = job.trigger.get_next_fire_time(None, bot.clock.now())
+        assert fire == JAKARTA_AT(2026, 12, 8, 6, 30)
+        bot.clock.set(fire)
+        await JobQueue.job_callback(*job.args)
+        assert set(reminders_sent(bot.api)) == BANKUM
+        await apps.stop(bot)
+
+        # Down at 06:30 on the hearing day; the sweep that runs just after start sends what is owed.
+        late = await apps.start(at=JAKARTA_AT(2026, 12, 9, 8, 0), reminder_time="06:30")
+        sweep = late.app.job_queue.scheduler.get_job(scheduler.SWEEP_ID)
+        await JobQueue.job_callback(*sweep.args)
+        sent = reminders_sent(late.api)
+        assert set(sent) == BANKUM and sent[KASUBBAG_BANKUM][0].startswith("🔔 Hari ini ada sidang")
+    finally:
+        await apps.close()
