@@ -214,6 +214,8 @@ ENTITY_LABEL = {"product": "produk hukum", "case": "perkara", "member": "anggota
 def _audit_value(value) -> str:
     if value in (None, ""):
         return "—"
+    if isinstance(value, bool):  # the member's reminder switch
+        return "nyala" if value else "mati"
     if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
         try:
             return human_date(date.fromisoformat(value))

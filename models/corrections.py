@@ -14,13 +14,14 @@ from models import audit, members, paging, registry, validation
 from models.errors import InputError
 from models.permissions import Action, allowed
 from models.records import FieldKind, FieldSpec, RecordSpec
-from models.tables import AuditEntry, Member
+from models.tables import AuditEntry, Holiday, Member
 
 UNDO_WINDOW = timedelta(hours=24)
 EXAMPLE_EDIT = "/ubah produk 12"
 EXAMPLE_HISTORY = "/riwayat produk 12"
-MEMBER_LABELS = {"role": "Peran", "subsection": "Subbag", "name": "Nama"}
-FIELD_LABELS = registry.field_labels() | MEMBER_LABELS
+MEMBER_LABELS = {"role": "Peran", "subsection": "Subbag", "name": "Nama", "reminders": "Pengingat"}
+HOLIDAY_LABELS = {"day": "Tanggal"}  # its name shares the member's label
+FIELD_LABELS = registry.field_labels() | MEMBER_LABELS | HOLIDAY_LABELS
 
 
 def parse_ref(args: list[str], example: str) -> tuple[RecordSpec, int]:
@@ -92,7 +93,10 @@ async def edit(
 
 # --- undo ----------------------------------------------------------------------------------------
 
-TABLES: dict[str, type[SQLModel]] = {spec.entity: spec.table for spec in registry.RECORDS.values()} | {"member": Member}
+TABLES: dict[str, type[SQLModel]] = {spec.entity: spec.table for spec in registry.RECORDS.values()} | {
+    "member": Member,
+    "holiday": Holiday,
+}
 UNDOABLE = (
     "product.propose",
     "product.enact",
@@ -103,6 +107,9 @@ UNDOABLE = (
     "case.edit",
     "member.put",
     "member.remove",
+    "member.reminders",
+    "holiday.add",
+    "holiday.remove",
 )
 
 
@@ -116,6 +123,9 @@ UNDO_ACTIONS = {
     "case.resolve": Action.resolve_case,
     "member.put": Action.manage_members,
     "member.remove": Action.manage_members,
+    "member.reminders": Action.read,  # a member's own switch
+    "holiday.add": Action.manage_holidays,
+    "holiday.remove": Action.manage_holidays,
 }
 FIELD_ACTIONS = {spec.entity: {f.name: f.action for f in spec.fields} for spec in registry.RECORDS.values()}
 UNDO_NOT_ALLOWED = (
@@ -168,7 +178,7 @@ async def undo_last(
     if not all(allowed(member, action) for action in undo_actions(entry)):
         raise InputError(UNDO_NOT_ALLOWED, "/riwayat")
     model = TABLES[entry.entity]
-    key = int(entry.entity_id)
+    key: object = date.fromisoformat(entry.entity_id) if model is Holiday else int(entry.entity_id)
     current = await session.get(model, key)
     before_now = audit.snapshot(current)
     if entry.before is None:

@@ -156,3 +156,15 @@ async def test_a_weekend_digest_is_not_moved_by_a_holiday_on_that_day(harness):
     report = await scheduler.deliver_due(harness.app)
     assert report.postponed == {} and len(digest_texts(harness.api)) == 1
     assert "hari libur" not in digest_texts(harness.api)[0]
+
+
+async def test_adding_and_removing_a_day_can_be_undone(harness):
+    assert "✅" in await harness.say("/libur tambah 2026-12-24 Cuti bersama Natal")
+    reply = await harness.say("/urungkan")
+    assert reply.startswith("↩️ Diurungkan: hari libur ditambahkan pada hari libur #2026-12-24"), reply
+    assert await all_rows(harness, Holiday) == []
+    assert "✅" in await harness.say("/libur tambah 2026-12-31 Cuti akhir tahun")
+    assert "✅" in await harness.say("/libur hapus 2026-12-31")
+    assert (await harness.say("/urungkan")).startswith("↩️ Diurungkan: hari libur dihapus")
+    [row] = await all_rows(harness, Holiday)
+    assert (row.day, row.name) == (date(2026, 12, 31), "Cuti akhir tahun")

@@ -380,3 +380,11 @@ async def test_the_daily_job_fires_at_reminder_time_and_the_sweep_catches_up(db_
         assert set(sent) == BANKUM and sent[KASUBBAG_BANKUM][0].startswith("🔔 Hari ini ada sidang")
     finally:
         await apps.close()
+
+
+async def test_the_switch_can_be_undone(team):
+    assert "✅" in await team.say("/pengingat mati", user=STAF_BANKUM)
+    reply = await team.say("/urungkan", user=STAF_BANKUM)
+    assert reply.startswith("↩️ Diurungkan: pengingat diubah pada anggota #2006"), reply
+    assert "Pengingat: nyala → mati" in reply  # the write that was undone
+    assert (await member(team, STAF_BANKUM)).reminders
