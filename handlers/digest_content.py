@@ -25,7 +25,7 @@ from models.digests import Activity, Baseline, Schedule
 from models.indicators import Figure, Period
 from models.tables import Case, Product, Subscription
 from models.validation import human_date, without_bidi_controls
-from models.workdays import DayOff
+from models.workdays import Calendar, DayOff
 
 RECENT_ITEMS = 3  # most recent items shown per kind of activity
 ATTENTION_ITEMS = 5  # items shown per attention list
@@ -270,16 +270,22 @@ def stopped() -> str:
     )
 
 
-def schedule_of_group(sub: Subscription | None, tz: ZoneInfo, now: datetime) -> str:
+def schedule_of_group(sub: Subscription | None, tz: ZoneInfo, now: datetime, calendar: Calendar | None = None) -> str:
     if sub is None or not sub.active:
         return (
             "Grup ini belum berlangganan ringkasan mingguan IKU.\n"
             f"Admin atau kasubbag dapat mengaktifkannya: <code>{escape(digests.EXAMPLE_SUBSCRIBE)}</code>"
         )
     schedule = Schedule.of(sub)
+    when, day_off = (
+        digests.next_send(sub, now, tz, calendar)
+        if calendar is not None
+        else (digests.next_slot(schedule, now, tz), None)
+    )
+    moved = f" (hari libur {human_date(day_off.day)}: {escape(day_off.name)})" if day_off is not None else ""
     return (
         f"Ringkasan mingguan IKU dikirim ke grup ini setiap <b>{escape(schedule_label(schedule, tz, now))}</b>.\n"
-        f"Pengiriman berikutnya: {escape(moment(digests.next_slot(schedule, now, tz), tz))}."
+        f"Pengiriman berikutnya: {escape(moment(when, tz))}{moved}."
     )
 
 

@@ -138,6 +138,19 @@ def owed_slot(
     return slot
 
 
+def next_send(
+    sub: Subscription, now: datetime, tz: ZoneInfo, calendar: workdays.Calendar
+) -> tuple[datetime, workdays.DayOff | None]:
+    """The next moment a digest goes out to this group, and the holiday that moved it there, if any: a
+    slot that already passed but was moved past `now` by a holiday comes first."""
+    schedule = Schedule.of(sub)
+    latest = last_slot(schedule, now, tz)
+    moved = send_moment(latest, tz, calendar)
+    if moved[0] > now and latest > as_utc(sub.updated_at):
+        return moved
+    return send_moment(next_slot(schedule, now, tz), tz, calendar)
+
+
 def send_moment(slot: datetime, tz: ZoneInfo, calendar: workdays.Calendar) -> tuple[datetime, workdays.DayOff | None]:
     """When a slot goes out, and the holiday that moved it: a slot on a weekday that is a holiday is sent
     at the same time on the next working day. The slot itself (the claimed key) stays the scheduled moment, so a

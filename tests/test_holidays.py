@@ -168,3 +168,17 @@ async def test_adding_and_removing_a_day_can_be_undone(harness):
     assert (await harness.say("/urungkan")).startswith("↩️ Diurungkan: hari libur dihapus")
     [row] = await all_rows(harness, Holiday)
     assert (row.day, row.name) == (date(2026, 12, 31), "Cuti akhir tahun")
+
+
+async def test_jadwal_in_the_group_names_the_holiday_that_moves_the_next_digest(harness):
+    await subscribe(harness)
+    assert "✅" in await harness.say("/libur tambah 2026-11-30 Cuti bersama uji")
+    for moment in (datetime(2026, 11, 27, 12, 0, tzinfo=JAKARTA), MONDAY_8 + timedelta(hours=1)):
+        harness.clock.set(moment)
+        reply = await harness.say("/jadwal", chat=GROUP, chat_type="group")
+        assert "Pengiriman berikutnya: Selasa, 1 Desember 2026 pukul 08.00 WIB" in reply, reply
+        assert "(hari libur 30 November 2026: Cuti bersama uji)" in reply
+    harness.clock.set(TUESDAY_8 + timedelta(hours=1))
+    await scheduler.deliver_due(harness.app)
+    reply = await harness.say("/jadwal", chat=GROUP, chat_type="group")
+    assert "Pengiriman berikutnya: Senin, 7 Desember 2026 pukul 08.00 WIB." in reply, reply
