@@ -1,11 +1,13 @@
 """Holidays: the working-day calendar, /libur for every member and its changes for admins, and the weekly
 digest moved off a holiday to the next working day."""
 
+import io
 from datetime import date, datetime, timedelta
 
 import pytest
 
 from bot import scheduler
+from bot.console import Console
 from models import workdays
 from models.tables import Holiday
 from tests.conftest import ADMIN, JAKARTA
@@ -182,3 +184,14 @@ async def test_jadwal_in_the_group_names_the_holiday_that_moves_the_next_digest(
     await scheduler.deliver_due(harness.app)
     reply = await harness.say("/jadwal", chat=GROUP, chat_type="group")
     assert "Pengiriman berikutnya: Senin, 7 Desember 2026 pukul 08.00 WIB." in reply, reply
+
+
+async def test_libur_and_pengingat_through_the_console(harness):
+    out = io.StringIO()
+    console = Console(harness.app, harness.api, ADMIN, out)
+    await console.say("/libur tambah 2026-12-24 Cuti bersama Natal")
+    await console.say("/libur")
+    await console.say("/pengingat mati")
+    text = out.getvalue()
+    assert "Hari libur ditambahkan: 24 Desember 2026" in text
+    assert "Cuti bersama Natal (ditambahkan admin)" in text and "Pengingat Anda dimatikan" in text
