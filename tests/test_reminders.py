@@ -388,3 +388,15 @@ async def test_the_switch_can_be_undone(team):
     assert reply.startswith("↩️ Diurungkan: pengingat diubah pada anggota #2006"), reply
     assert "Pengingat: nyala → mati" in reply  # the write that was undone
     assert (await member(team, STAF_BANKUM)).reminders
+
+
+async def test_an_unpublished_reminder_falling_on_a_day_off_waits_for_the_next_working_day(team):
+    assert "✅" in await team.say("/libur tambah 2026-12-07 Cuti bersama uji")  # Monday
+    waiting = await a_product(team, date(2026, 11, 28), kind="perwali")  # + 7 days: Saturday 5 December
+    for day in (5, 6, 7):
+        await run(team, 2026, 12, day, 7, 0)
+    assert reminders_sent(team.api) == {}
+    await run(team, 2026, 12, 8, 7, 0)
+    sent = reminders_sent(team.api)
+    assert set(sent) == DOKINFO and f"#{waiting.id} Perwali" in sent[STAF_DOKINFO][0]
+    assert "(10 hari lalu)" in sent[STAF_DOKINFO][0]
