@@ -14,7 +14,19 @@ from html import escape
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
-from handlers import cases, corrections, digest, hearings, help, legal_status, members, products, reports
+from handlers import (
+    cases,
+    corrections,
+    digest,
+    hearings,
+    help,
+    holidays,
+    legal_status,
+    members,
+    products,
+    reminders,
+    reports,
+)
 from handlers.common import Handler, MemberHandler, member_of, refusal, requires, send
 from handlers.dialog import Form
 from handlers.services import BotContext
@@ -157,6 +169,15 @@ COMMANDS: tuple[Command, ...] = (
         run=members.anggota,
         permission=Action.manage_members,
     ),
+    Command(
+        "pengingat",
+        "Pengingat pribadi Anda",
+        "/pengingat [nyala|mati]",
+        run=reminders.pengingat,
+        permission=Action.read,
+    ),
+    # Listing is for every member; `tambah` and `hapus` check Action.manage_holidays themselves.
+    Command("libur", "Hari libur", "/libur [tahun]", run=holidays.libur, permission=Action.read),
     Command("bantuan", "Petunjuk penggunaan", "/bantuan", callback=bantuan, in_groups=True, aliases=("start", "help")),
 )
 

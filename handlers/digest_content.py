@@ -25,6 +25,7 @@ from models.digests import Activity, Baseline, Schedule
 from models.indicators import Figure, Period
 from models.tables import Case, Product, Subscription
 from models.validation import human_date, without_bidi_controls
+from models.workdays import Calendar, DayOff
 
 RECENT_ITEMS = 3  # most recent items shown per kind of activity
 ATTENTION_ITEMS = 5  # items shown per attention list
@@ -88,14 +89,16 @@ async def collect(db: Database, today: date, tz: ZoneInfo, stale_days: int) -> D
 # --- the digest text -----------------------------------------------------------------------------------
 
 
-def render(digest: Digest, baseline: Baseline | None = None) -> str:
-    """The digest for one group; `baseline` is that group's previous digest, if any. Rows stored before
-    titles were normalised may still hold bidirectional controls: they never reach a group."""
+def render(digest: Digest, baseline: Baseline | None = None, moved_by: DayOff | None = None) -> str:
+    """The digest for one group; `baseline` is that group's previous digest, if any; `moved_by` the
+    holiday that moved it to today. Rows stored before titles were normalised may still hold
+    bidirectional controls: they never reach a group."""
     text = ""
+    heading = _heading(digest) + (f"\n{holiday_note(moved_by)}" if moved_by is not None else "")
     for recent, attention in _SHRINK:
         text = "\n\n".join(
             (
-                _heading(digest),
+                heading,
                 _indicators(digest, baseline),
                 _activity(digest, recent),
                 _attention(digest, attention),
@@ -105,6 +108,14 @@ def render(digest: Digest, baseline: Baseline | None = None) -> str:
         if tg_len(text) <= MAX_MESSAGE_CHARS:
             break
     return without_bidi_controls(text)
+
+
+def holiday_note(day_off: DayOff) -> str:
+    """Why a weekly digest arrives a day (or more) late."""
+    return (
+        f"<i>Ringkasan ini dikirim hari ini karena {human_date(day_off.day)} adalah hari libur: "
+        f"{escape(day_off.name)}.</i>"
+    )
 
 
 def _heading(digest: Digest) -> str:
@@ -259,16 +270,22 @@ def stopped() -> str:
     )
 
 
-def schedule_of_group(sub: Subscription | None, tz: ZoneInfo, now: datetime) -> str:
+def schedule_of_group(sub: Subscription | None, tz: ZoneInfo, now: datetime, calendar: Calendar | None = None) -> str:
     if sub is None or not sub.active:
         return (
             "Grup ini belum berlangganan ringkasan mingguan IKU.\n"
             f"Admin atau kasubbag dapat mengaktifkannya: <code>{escape(digests.EXAMPLE_SUBSCRIBE)}</code>"
         )
     schedule = Schedule.of(sub)
+    when, day_off = (
+        digests.next_send(sub, now, tz, calendar)
+        if calendar is not None
+        else (digests.next_slot(schedule, now, tz), None)
+    )
+    moved = f" (hari libur {human_date(day_off.day)}: {escape(day_off.name)})" if day_off is not None else ""
     return (
         f"Ringkasan mingguan IKU dikirim ke grup ini setiap <b>{escape(schedule_label(schedule, tz, now))}</b>.\n"
-        f"Pengiriman berikutnya: {escape(moment(digests.next_slot(schedule, now, tz), tz))}."
+        f"Pengiriman berikutnya: {escape(moment(when, tz))}{moved}."
     )
 
 

@@ -305,6 +305,9 @@ ACTION_LABEL = {
     "member.remove": "anggota dihapus",
     "member.seed": "admin awal",
     "undo": "perubahan diurungkan",
+    "member.reminders": "pengingat diubah",
+    "holiday.add": "hari libur ditambahkan",
+    "holiday.remove": "hari libur dihapus",
 }
 ENTITY_LABEL = {
     "product_link": "hubungan status",
@@ -313,12 +316,15 @@ ENTITY_LABEL = {
     "member": "anggota",
     "hearing": "sidang",
     "case_stage": "tingkat perkara",
+    "holiday": "hari libur",
 }
 
 
 def _audit_value(value) -> str:
     if value in (None, ""):
         return "—"
+    if isinstance(value, bool):  # the member's reminder switch
+        return "nyala" if value else "mati"
     if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
         try:
             return human_date(date.fromisoformat(value))

@@ -11,6 +11,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from models.clock import Clock
 from models.db import Database
+from models.reminders import Rules
 from models.tables import Member
 
 KEY = "services"
@@ -38,6 +39,7 @@ class Services:
     digest_jobs: DigestJobs
     menus: MemberMenus
     digest_stale_days: int
+    reminder_rules: Rules  # REMINDER_TIME and PUBLISH_REMINDER_DAYS, for /pengingat
 
     @property
     def tz(self) -> ZoneInfo:

@@ -14,14 +14,17 @@ from models import audit, hearings, members, paging, product_links, registry, va
 from models.errors import InputError
 from models.permissions import Action, allowed
 from models.records import FieldKind, FieldSpec, RecordSpec
-from models.tables import AuditEntry, CaseStage, Hearing, Member, ProductLink
+from models.tables import AuditEntry, CaseStage, Hearing, Holiday, Member, ProductLink
 
 UNDO_WINDOW = timedelta(hours=24)
 EXAMPLE_EDIT = "/ubah produk 12"
 EXAMPLE_HISTORY = "/riwayat produk 12"
-MEMBER_LABELS = {"role": "Peran", "subsection": "Subbag", "name": "Nama"}
+MEMBER_LABELS = {"role": "Peran", "subsection": "Subbag", "name": "Nama", "reminders": "Pengingat"}
+HOLIDAY_LABELS = {"day": "Tanggal"}  # its name shares the member's label
 STAGE_LABELS = {"level": "Tingkat"}
-FIELD_LABELS = registry.field_labels() | MEMBER_LABELS | product_links.LABELS | hearings.LABELS | STAGE_LABELS
+FIELD_LABELS = (
+    registry.field_labels() | MEMBER_LABELS | HOLIDAY_LABELS | product_links.LABELS | hearings.LABELS | STAGE_LABELS
+)
 # Rows that belong to a case and whose history is part of the case's (/riwayat perkara N): entity -> table.
 CASE_PARTS: dict[str, type[SQLModel]] = {"hearing": Hearing, "case_stage": CaseStage}
 
@@ -97,7 +100,7 @@ async def edit(
 
 TABLES: dict[str, type[SQLModel]] = (
     {spec.entity: spec.table for spec in registry.RECORDS.values()}
-    | {"member": Member, product_links.ENTITY: ProductLink}
+    | {"member": Member, "holiday": Holiday, product_links.ENTITY: ProductLink}
     | CASE_PARTS
 )
 UNDOABLE = (
@@ -117,6 +120,9 @@ UNDOABLE = (
     "hearing.close",
     "member.put",
     "member.remove",
+    "member.reminders",
+    "holiday.add",
+    "holiday.remove",
 )
 
 
@@ -137,6 +143,9 @@ UNDO_ACTIONS = {
     "hearing.close": Action.resolve_case,
     "member.put": Action.manage_members,
     "member.remove": Action.manage_members,
+    "member.reminders": Action.read,  # a member's own switch
+    "holiday.add": Action.manage_holidays,
+    "holiday.remove": Action.manage_holidays,
 }
 FIELD_ACTIONS = {spec.entity: {f.name: f.action for f in spec.fields} for spec in registry.RECORDS.values()}
 UNDO_NOT_ALLOWED = (
@@ -235,7 +244,8 @@ async def undo_last(
 async def _restore(session: AsyncSession, entry: AuditEntry) -> dict | None:
     """Put the row of `entry` back as it was before; returns its state just before the undo."""
     model = TABLES[entry.entity]
-    current = await session.get(model, int(entry.entity_id))
+    key: object = date.fromisoformat(entry.entity_id) if model is Holiday else int(entry.entity_id)
+    current = await session.get(model, key)
     before_now = audit.snapshot(current)
     if entry.before is None:
         if current is not None:
