@@ -91,6 +91,7 @@ def build_application(
         digest_jobs=scheduler.DigestJobs(application),
         menus=MemberMenus(application),
         digest_stale_days=settings.digest_stale_days,
+        bands=settings.bands,
         settings=settings,
     )
     register_handlers(application)

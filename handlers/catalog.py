@@ -14,7 +14,7 @@ from html import escape
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
-from handlers import cases, corrections, digest, help, members, products, reports
+from handlers import cases, corrections, digest, help, members, products, reports, targets
 from handlers.common import Handler, MemberHandler, member_of, refusal, requires, send
 from handlers.dialog import Form
 from handlers.services import BotContext
@@ -74,6 +74,13 @@ COMMANDS: tuple[Command, ...] = (
     Command("selesai", "Catat perkara selesai", "/selesai 3 [tanggal] [hasil]", form=cases.SELESAI),
     Command(
         "iku", "Capaian IKU saat ini", "/iku [tahun] [tw1-tw4]", run=reports.iku, permission=Action.read, in_groups=True
+    ),
+    Command(
+        "target",
+        "Target IKU (lihat atau atur)",
+        "/target [iku1|iku2|iku3] [tw1-tw4] [persen] [tahun]",
+        run=targets.target,
+        permission=Action.read,
     ),
     Command(
         "daftar",

@@ -12,6 +12,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from models.clock import Clock
 from models.db import Database
 from models.tables import Member
+from models.targets import Bands
 
 KEY = "services"
 
@@ -38,6 +39,7 @@ class Services:
     digest_jobs: DigestJobs
     menus: MemberMenus
     digest_stale_days: int
+    bands: Bands  # predikat bands (PREDIKAT_BANDS)
 
     @property
     def tz(self) -> ZoneInfo:

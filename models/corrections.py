@@ -10,11 +10,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import audit, members, paging, registry, validation
+from models import audit, members, paging, registry, targets, validation
 from models.errors import InputError
 from models.permissions import Action, allowed
 from models.records import FieldKind, FieldSpec, RecordSpec
-from models.tables import AuditEntry, Member
+from models.tables import AuditEntry, Member, Subsection, Target
 
 UNDO_WINDOW = timedelta(hours=24)
 EXAMPLE_EDIT = "/ubah produk 12"
@@ -92,7 +92,10 @@ async def edit(
 
 # --- undo ----------------------------------------------------------------------------------------
 
-TABLES: dict[str, type[SQLModel]] = {spec.entity: spec.table for spec in registry.RECORDS.values()} | {"member": Member}
+TABLES: dict[str, type[SQLModel]] = {spec.entity: spec.table for spec in registry.RECORDS.values()} | {
+    "member": Member,
+    "target": Target,
+}
 UNDOABLE = (
     "product.propose",
     "product.enact",
@@ -103,6 +106,7 @@ UNDOABLE = (
     "case.edit",
     "member.put",
     "member.remove",
+    "target.set",
 )
 
 
@@ -116,6 +120,7 @@ UNDO_ACTIONS = {
     "case.resolve": Action.resolve_case,
     "member.put": Action.manage_members,
     "member.remove": Action.manage_members,
+    "target.set": Action.set_target,
 }
 FIELD_ACTIONS = {spec.entity: {f.name: f.action for f in spec.fields} for spec in registry.RECORDS.values()}
 UNDO_NOT_ALLOWED = (
@@ -123,6 +128,15 @@ UNDO_NOT_ALLOWED = (
     "melakukan perubahan itu. Mintalah admin atau anggota subbag yang berwenang."
 )
 UNDO_LAST_ADMIN = "Tidak dapat diurungkan: bot harus tetap memiliki setidaknya satu admin."
+
+
+# Entities whose permission depends on the subsection they belong to (permissions.KASUBBAG_WRITES).
+SUBSECTION_OF = {"target": targets.subsection_of}
+
+
+def undo_subsection(entry: AuditEntry) -> Subsection | None:
+    scope = SUBSECTION_OF.get(entry.entity)
+    return None if scope is None else scope(entry)
 
 
 def undo_actions(entry: AuditEntry) -> set[Action]:
@@ -165,7 +179,8 @@ async def undo_last(
     ).first()
     if later is not None:
         raise InputError("Catatan itu sudah diubah lagi sesudahnya, sehingga tidak dapat diurungkan.", "/riwayat")
-    if not all(allowed(member, action) for action in undo_actions(entry)):
+    subsection = undo_subsection(entry)
+    if not all(allowed(member, action, subsection) for action in undo_actions(entry)):
         raise InputError(UNDO_NOT_ALLOWED, "/riwayat")
     model = TABLES[entry.entity]
     key = int(entry.entity_id)
