@@ -211,9 +211,10 @@ def assessment_lines(assessment: Assessment) -> str:
     lines = []
     if assessment.period.quarter is not None:
         lines.append(f"Realisasi {escape(assessment.period.label)}: {ratio(assessment.realisation)}")
-    target = "belum ditetapkan" if assessment.target is None else percent(assessment.target)
-    if assessment.from_annual:
-        target += " (target tahunan)"
+    if assessment.target is None:
+        lines.append(f"Capaian: {escape(assessment.missing or '')}")  # target belum ditetapkan
+        return "\n".join(lines)
+    target = percent(assessment.target) + (" (target tahunan)" if assessment.from_annual else "")
     lines.append(f"{target_label(assessment)}: {target} · Capaian: {capaian_text(assessment)}")
     return "\n".join(lines)
 
@@ -342,7 +343,6 @@ def audit_line(entry, names: dict[int, str], tz) -> str:
 
 def audit_summary(entry, names: dict[int, str], tz) -> str:
     noun = ENTITY_LABEL.get(entry.entity, entry.entity)
-    return (
-        f"{escape(ACTION_LABEL.get(entry.action, entry.action))} pada {noun} #{escape(entry.entity_id)}\n"
-        + audit_line(entry, names, tz)
-    )
+    # A target's row id means nothing to anyone; the change line below names the indicator and quarter.
+    subject = "" if entry.entity == "target" else f" pada {noun} #{escape(entry.entity_id)}"
+    return f"{escape(ACTION_LABEL.get(entry.action, entry.action))}{subject}\n" + audit_line(entry, names, tz)

@@ -306,7 +306,8 @@ async def set_target(
     ).first()
     earlier = None if row is None else Decimal(row.percent)
     if earlier == change.percent:
-        raise InputError(f"{change.label} sudah {_plain(change.percent)}%; tidak ada yang diubah.", EXAMPLE_SET)
+        example = EXAMPLE_SET if change.quarter == ANNUAL else EXAMPLE_QUARTER
+        raise InputError(f"{change.label} sudah {_plain(change.percent)}%; tidak ada yang diubah.", example)
     before = audit.snapshot(row)
     if row is None:
         row = Target(
