@@ -20,7 +20,7 @@ from models.errors import InputError
 from models.indicators import Figure, Period
 from models.products import KIND_SHORT, official_name
 from models.tables import Case, Kind, Member, Product
-from models.targets import ANNUAL, BY_KEY, Assessment, Change, YearTargets
+from models.targets import ANNUAL, BY_KEY, QUARTERS, Assessment, Change, YearTargets
 from models.validation import human_date
 
 NO_DATA = "belum ada data"
@@ -225,7 +225,7 @@ def targets_table(year_targets: YearTargets) -> str:
     for indicator in BY_KEY.values():
         annual = year_targets.annual(indicator)
         quarters = []
-        for quarter in (1, 2, 3, 4):
+        for quarter in QUARTERS:
             own = year_targets.own(indicator, quarter)
             if own is not None:
                 quarters.append(f"TW {quarter}: {percent(own)}")
