@@ -239,13 +239,16 @@ def targets_table(year_targets: YearTargets) -> str:
         )
     blocks.append(
         "Atur target tahunan: <code>/target iku1 80</code>; target triwulan: <code>/target iku1 tw2 85,5</code> "
-        "(triwulan tanpa target sendiri memakai target tahunan)."
+        "(triwulan tanpa target sendiri memakai target tahunan); hapus: <code>/target iku1 tw2 hapus</code>."
     )
     return "\n\n".join(blocks)
 
 
 def target_saved(change: Change, earlier) -> str:
     was = "" if earlier is None else f" (sebelumnya {percent(earlier)})"
+    if change.percent is None:
+        after = "memakai target tahunan" if change.quarter != ANNUAL else "tanpa target tahunan"
+        return f"✅ {escape(change.label)} dihapus{was}; kini {after}.\nBatalkan dengan /urungkan bila keliru."
     text = f"✅ {escape(change.label)} disimpan: <b>{percent(change.percent)}</b>{was}."
     if change.quarter == ANNUAL:
         text += "\nTriwulan tanpa target sendiri memakai target ini."
@@ -305,6 +308,7 @@ ACTION_LABEL = {
     "member.remove": "anggota dihapus",
     "member.seed": "admin awal",
     "target.set": "target ditetapkan",
+    "target.remove": "target dihapus",
     "undo": "perubahan diurungkan",
 }
 ENTITY_LABEL = {"product": "produk hukum", "case": "perkara", "member": "anggota", "target": "target"}

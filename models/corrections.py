@@ -107,6 +107,7 @@ UNDOABLE = (
     "member.put",
     "member.remove",
     "target.set",
+    "target.remove",
 )
 
 
@@ -121,6 +122,7 @@ UNDO_ACTIONS = {
     "member.put": Action.manage_members,
     "member.remove": Action.manage_members,
     "target.set": Action.set_target,
+    "target.remove": Action.set_target,
 }
 FIELD_ACTIONS = {spec.entity: {f.name: f.action for f in spec.fields} for spec in registry.RECORDS.values()}
 UNDO_NOT_ALLOWED = (

@@ -50,6 +50,7 @@ NO_DATA = "belum ada data"
 NO_TARGET = "target belum ditetapkan"
 EXAMPLE_SET = "/target iku1 80"
 EXAMPLE_QUARTER = "/target iku1 tw2 85,5"
+REMOVE = "hapus"
 EXAMPLE_SHOW = "/target 2026"
 EXAMPLE_HISTORY = "/riwayat target 2026"
 BY_KEY: dict[str, Indicator] = {i.key: i for i in INDICATORS}
@@ -223,7 +224,7 @@ class Show:
 class Change:
     indicator: Indicator
     quarter: int  # ANNUAL or 1-4
-    percent: Decimal
+    percent: Decimal | None  # None: remove the target (`hapus`); a quarter then takes the annual one
     year: int
 
     @property
@@ -267,7 +268,7 @@ def parse_year(raw: str, today: date, example: str) -> int:
 
 def parse_command(args: list[str], today: date) -> Show | Change:
     """`/target [tahun]` shows; `/target <iku> <persen> [tahun]` and `/target <iku> tw<n> <persen> [tahun]`
-    set a target."""
+    set a target; `hapus` in place of the percentage removes it."""
     if not args:
         return Show(today.year)
     if len(args) == 1 and validation.number(args[0].strip()) is not None:
@@ -285,7 +286,7 @@ def parse_command(args: list[str], today: date) -> Show | Change:
         raise InputError(f"Sebutkan target {indicator.code} dalam persen.", example)
     if len(rest) > 2:
         raise InputError("Terlalu banyak isian; tulis indikator, [triwulan,] persen, dan [tahun].", example)
-    percent = parse_percent(rest[0], example)
+    percent = None if validation.keyword(rest[0]) == REMOVE else parse_percent(rest[0], example)
     year = parse_year(rest[1], today, example) if len(rest) == 2 else today.year
     return Change(indicator, quarter, percent, year)
 
@@ -293,8 +294,9 @@ def parse_command(args: list[str], today: date) -> Show | Change:
 async def set_target(
     session: AsyncSession, change: Change, *, member: Member, now: datetime, update_id: int | None = None
 ) -> tuple[Target, Decimal | None]:
-    """Store the target (the caller checked the member may set it); returns the row and the earlier
-    percent of that year, indicator and quarter, if any. Audited as `target.set`, undoable."""
+    """Store or remove the target (the caller checked the member may set it); returns the row and the
+    earlier percent of that year, indicator and quarter, if any. Audited as `target.set` or
+    `target.remove`, undoable."""
     row = (
         await session.exec(
             select(Target).where(
@@ -305,8 +307,26 @@ async def set_target(
         )
     ).first()
     earlier = None if row is None else Decimal(row.percent)
+    example = EXAMPLE_SET if change.quarter == ANNUAL else EXAMPLE_QUARTER
+    if change.percent is None:
+        if row is None:
+            raise InputError(f"{change.label} belum ditetapkan; tidak ada yang dihapus.", example)
+        before = audit.snapshot(row)
+        await session.delete(row)
+        await session.flush()
+        await audit.record(
+            session,
+            at=now,
+            actor_id=member.user_id,
+            action="target.remove",
+            entity="target",
+            entity_id=row.id,
+            before=before,
+            after=None,
+            update_id=update_id,
+        )
+        return row, earlier
     if earlier == change.percent:
-        example = EXAMPLE_SET if change.quarter == ANNUAL else EXAMPLE_QUARTER
         raise InputError(f"{change.label} sudah {_plain(change.percent)}%; tidak ada yang diubah.", example)
     before = audit.snapshot(row)
     if row is None:

@@ -251,6 +251,30 @@ async def test_undoing_a_new_target_removes_it_and_the_quarter_falls_back_to_the
     assert "IKU-3 TW 1 2026: — → 50,00%" in await harness.say("/riwayat target 2026")
 
 
+async def test_removing_a_quarter_target_brings_back_the_annual_one_and_can_be_undone(harness):
+    await harness.say("/target iku1 80")
+    await harness.say("/target iku1 tw2 60")
+    reply = await harness.say("/target iku1 tw2 hapus")
+    assert "✅ Target IKU-1 Triwulan 2 2026 dihapus (sebelumnya 60,00%); kini memakai target tahunan." in reply
+    assert await stored_targets(harness) == {(2026, "iku1", 0): Decimal(80)}
+    assert "TW 2: 80,00% (tahunan)" in await harness.say("/target")
+    history = await harness.say("/riwayat target 2026")
+    assert "target dihapus" in history and "IKU-1 TW 2 2026: 60,00% → —" in history
+
+    before = await state(harness)
+    again = await harness.say("/target iku1 tw2 HAPUS")
+    assert "belum ditetapkan; tidak ada yang dihapus" in again and "Contoh: /target iku1 tw2 85,5" in again
+    assert await state(harness) == before
+
+    assert "Diurungkan: target dihapus" in await harness.say("/urungkan")
+    assert await stored_targets(harness) == {(2026, "iku1", 0): Decimal(80), (2026, "iku1", 2): Decimal(60)}
+    # Removing needs the same right as setting.
+    await add_member(harness, KASUBBAG_BANKUM, "kasubbag", "bankum", "Rina")
+    before = await state(harness)
+    assert "tidak tersedia untuk peran Anda" in await harness.say("/target iku1 tw2 hapus", user=KASUBBAG_BANKUM)
+    assert await state(harness) == before
+
+
 async def test_undoing_a_target_needs_the_right_to_set_it_now(harness):
     await add_member(harness, KASUBBAG_DOKINFO, "kasubbag", "dokinfo", "Dewi")
     await harness.say("/target iku1 80", user=KASUBBAG_DOKINFO)
