@@ -212,6 +212,30 @@ async def assess(
     return judge(counted, realised, await of_year(session, period.year), bands)
 
 
+@dataclass(frozen=True)
+class YearReport:
+    """One indicator's year as the LKjIP and e-SAKIP table it: the realisation s.d. each quarter begun by
+    today against that quarter's target, and the year against the annual target."""
+
+    indicator: Indicator
+    quarters: dict[int, Assessment]  # only quarters that have begun
+    year: Assessment
+
+
+async def year_report(session: AsyncSession, year: int, today: date, bands: Bands) -> list[YearReport]:
+    """The same assessments /iku shows for each quarter and for the year, for reports of the whole year."""
+    per_quarter = {
+        quarter: await assess(session, Period(year, quarter), today, bands)
+        for quarter in QUARTERS
+        if Period(year, quarter).start <= today
+    }
+    whole = await assess(session, Period(year), today, bands)
+    return [
+        YearReport(judged.indicator, {q: rows[i] for q, rows in per_quarter.items()}, judged)
+        for i, judged in enumerate(whole)
+    ]
+
+
 # --- /target ---------------------------------------------------------------------------------------------
 
 

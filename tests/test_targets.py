@@ -339,6 +339,25 @@ async def test_iku_shows_cumulative_realisation_against_the_quarter_target_with_
     assert "Realisasi s.d." not in year  # the year's figure is its realisation
 
 
+async def test_the_year_report_matches_iku_for_each_quarter(harness):
+    harness.clock.set(datetime(2026, 8, 15, 9, 0, tzinfo=JAKARTA))
+    a = await logged(harness, "/usul perwali 2026-02-10 Tata Cara Arsip", "Usulan dicatat")
+    await logged(harness, f"/tetapkan {a} 1 2026-05-05", "Penetapan dicatat")
+    await logged(harness, "/usul perda 2026-07-20 Pajak Daerah", "Usulan dicatat")
+    await harness.say("/target iku2 80")
+    await harness.say("/target iku2 tw1 10")
+    async with harness.db.session() as session:
+        report = await targets.year_report(session, 2026, date(2026, 8, 15), DEFAULT_BANDS)
+    iku2 = next(r for r in report if r.indicator is IKU2)
+    assert sorted(iku2.quarters) == [1, 2, 3]  # TW 4 has not begun
+    shown = {q: block(await harness.say(f"/iku tw{q}"), "IKU-2") for q in (1, 2, 3)}
+    for quarter, judged in iku2.quarters.items():
+        assert replies.assessment_lines(judged) in shown[quarter]
+    assert [str(j.capaian) for j in iku2.quarters.values()] == ["0.00", "125.00", "62.50"]
+    assert iku2.year.target == 80 and str(iku2.year.capaian) == "62.50"
+    assert replies.assessment_lines(iku2.year) in block(await harness.say("/iku"), "IKU-2")
+
+
 async def test_iku_without_data_says_so_under_a_target(harness):
     await harness.say("/target iku3 70")
     reply = await harness.say("/iku")
