@@ -93,6 +93,7 @@ def build_application(
         menus=MemberMenus(application),
         digest_stale_days=settings.digest_stale_days,
         reminder_rules=reminder_rules(settings),
+        bands=settings.bands,
         settings=settings,
     )
     register_handlers(application)

@@ -141,7 +141,7 @@ async def deliver(application: Application, now: datetime) -> Report:
 
     if fresh or retries:
         today = now.astimezone(tz).date()
-        data = await content.collect(db, today, tz, settings.digest_stale_days)
+        data = await content.collect(db, today, tz, settings.digest_stale_days, bands=settings.bands)
         async with db.session() as session:
             baselines = await digests.baselines(session, [c for c, _ in fresh] + [r.chat_id for r in retries])
         fan_out = _FanOut(application, data, baselines, report, me, in_flight)

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from models import targets
 from models.validation import number
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/iku.db"
@@ -45,6 +46,9 @@ class Settings(BaseSettings):
     reminder_time: str = "07:00"
     publish_reminder_days: int = 7
 
+    # Predikat of a capaian (issue 12): `<lowest capaian>:<predikat>` bands separated by `;`, one from 0.
+    predikat_bands: str = targets.DEFAULT_BANDS_TEXT
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
@@ -74,6 +78,16 @@ class Settings(BaseSettings):
         if value < 1:
             raise ValueError("at least 1 day")
         return value
+
+    @field_validator("predikat_bands")
+    @classmethod
+    def _bands(cls, value: str) -> str:
+        targets.parse_bands(value)  # ValueError names the band that is wrong
+        return value
+
+    @property
+    def bands(self) -> targets.Bands:
+        return targets.parse_bands(self.predikat_bands)
 
     @property
     def reminder_hour_minute(self) -> tuple[int, int]:

@@ -26,6 +26,7 @@ from handlers import (
     products,
     reminders,
     reports,
+    targets,
 )
 from handlers.common import Handler, MemberHandler, member_of, refusal, requires, send
 from handlers.dialog import Form
@@ -112,6 +113,13 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "iku", "Capaian IKU saat ini", "/iku [tahun] [tw1-tw4]", run=reports.iku, permission=Action.read, in_groups=True
+    ),
+    Command(
+        "target",
+        "Target IKU (lihat atau atur)",
+        "/target [iku1|iku2|iku3] [tw1-tw4] [persen] [tahun]",
+        run=targets.target,
+        permission=Action.read,
     ),
     Command(
         "daftar",

@@ -102,7 +102,7 @@ async def ringkasan(update: Update, context: BotContext) -> None:
         await send(update, refusal(user.id, member))
         return
     today = svc.clock.today()
-    data = await content.collect(svc.db, today, svc.tz, svc.digest_stale_days)
+    data = await content.collect(svc.db, today, svc.tz, svc.digest_stale_days, bands=svc.bands)
     await content.send_now(context.bot, chat.id, data, baseline)
 
 

@@ -13,6 +13,7 @@ from models.clock import Clock
 from models.db import Database
 from models.reminders import Rules
 from models.tables import Member
+from models.targets import Bands
 
 KEY = "services"
 
@@ -40,6 +41,7 @@ class Services:
     menus: MemberMenus
     digest_stale_days: int
     reminder_rules: Rules  # REMINDER_TIME and PUBLISH_REMINDER_DAYS, for /pengingat
+    bands: Bands  # predikat bands (PREDIKAT_BANDS)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -10,11 +10,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import audit, hearings, members, paging, product_links, registry, validation
+from models import audit, hearings, members, paging, product_links, registry, targets, validation
 from models.errors import InputError
 from models.permissions import Action, allowed
 from models.records import FieldKind, FieldSpec, RecordSpec
-from models.tables import AuditEntry, CaseStage, Hearing, Holiday, Member, ProductLink
+from models.tables import AuditEntry, CaseStage, Hearing, Holiday, Member, ProductLink, Subsection, Target
 
 UNDO_WINDOW = timedelta(hours=24)
 EXAMPLE_EDIT = "/ubah produk 12"
@@ -100,7 +100,7 @@ async def edit(
 
 TABLES: dict[str, type[SQLModel]] = (
     {spec.entity: spec.table for spec in registry.RECORDS.values()}
-    | {"member": Member, "holiday": Holiday, product_links.ENTITY: ProductLink}
+    | {"member": Member, "holiday": Holiday, "target": Target, product_links.ENTITY: ProductLink}
     | CASE_PARTS
 )
 UNDOABLE = (
@@ -123,6 +123,8 @@ UNDOABLE = (
     "member.reminders",
     "holiday.add",
     "holiday.remove",
+    "target.set",
+    "target.remove",
 )
 
 
@@ -146,6 +148,8 @@ UNDO_ACTIONS = {
     "member.reminders": Action.read,  # a member's own switch
     "holiday.add": Action.manage_holidays,
     "holiday.remove": Action.manage_holidays,
+    "target.set": Action.set_target,
+    "target.remove": Action.set_target,
 }
 FIELD_ACTIONS = {spec.entity: {f.name: f.action for f in spec.fields} for spec in registry.RECORDS.values()}
 UNDO_NOT_ALLOWED = (
@@ -153,6 +157,15 @@ UNDO_NOT_ALLOWED = (
     "melakukan perubahan itu. Mintalah admin atau anggota subbag yang berwenang."
 )
 UNDO_LAST_ADMIN = "Tidak dapat diurungkan: bot harus tetap memiliki setidaknya satu admin."
+
+
+# Entities whose permission depends on the subsection they belong to (permissions.KASUBBAG_WRITES).
+SUBSECTION_OF = {"target": targets.subsection_of}
+
+
+def undo_subsection(entry: AuditEntry) -> Subsection | None:
+    scope = SUBSECTION_OF.get(entry.entity)
+    return None if scope is None else scope(entry)
 
 
 def undo_actions(entry: AuditEntry) -> set[Action]:
@@ -212,7 +225,9 @@ async def undo_last(
         ).first()
         if later is not None or (entry.entity == "case" and await _parts_changed_after(session, entry, ids)):
             raise InputError("Catatan itu sudah diubah lagi sesudahnya, sehingga tidak dapat diurungkan.", "/riwayat")
-    if not all(allowed(member, action) for entry in group for action in undo_actions(entry)):
+    if not all(
+        allowed(member, action, undo_subsection(entry)) for entry in group for action in undo_actions(entry)
+    ):
         raise InputError(UNDO_NOT_ALLOWED, "/riwayat")
     undone: list[tuple[AuditEntry, dict | None]] = []
     for entry in reversed(group):  # the last change first: a stage goes before its case is restored
