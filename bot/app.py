@@ -32,6 +32,7 @@ from models import members as member_records
 from models.clock import Clock
 from models.db import Database
 from models.migrate import upgrade
+from models.reminders import Rules
 from models.tables import Member
 
 log = logging.getLogger(__name__)
@@ -92,10 +93,17 @@ def build_application(
         menus=MemberMenus(application),
         digest_stale_days=settings.digest_stale_days,
         report=settings.report,
+        reminder_rules=reminder_rules(settings),
+        bands=settings.bands,
         settings=settings,
     )
     register_handlers(application)
     return application
+
+
+def reminder_rules(settings: Settings) -> Rules:
+    hour, minute = settings.reminder_hour_minute
+    return Rules(hour, minute, settings.publish_reminder_days, settings.tz)
 
 
 def register_handlers(application: Application) -> None:

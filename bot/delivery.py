@@ -29,7 +29,8 @@ from telegram.ext import Application
 
 from bot import rate_limiter, services
 from handlers import digest_content as content
-from models import digests
+from models import digests, workdays
+from models.db import as_utc
 from models.digests import CLAIMED, FAILED, PARTS, RETRY, SENT
 from models.tables import DigestDelivery
 
@@ -53,6 +54,8 @@ class Report:
     busy: list[int] = field(default_factory=list)  # claimed by another worker
     deactivated: list[int] = field(default_factory=list)
     migrated: dict[int, int] = field(default_factory=dict)
+    # Groups whose latest slot fell on a holiday and is sent later: when (the scheduler wakes up then).
+    postponed: dict[int, datetime] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return (
@@ -84,14 +87,20 @@ async def deliver(application: Application, now: datetime) -> Report:
 
     async with db.session() as session:
         subs = await digests.active(session)
-    owed = {sub.chat_id: slot for sub in subs if (slot := digests.owed_slot(sub, now, tz)) is not None}
+        calendar = await workdays.load(session)
+    owed = {sub.chat_id: slot for sub in subs if (slot := digests.owed_slot(sub, now, tz, calendar)) is not None}
+    for sub in subs:
+        latest = digests.last_slot(digests.Schedule.of(sub), now, tz)
+        moment, _ = digests.send_moment(latest, tz, calendar)
+        if moment > now and latest > as_utc(sub.updated_at):
+            report.postponed[sub.chat_id] = moment
     rows, pending = await digests.open_and_owed(db, owed)
 
     fresh: list[tuple[int, datetime]] = []
     for chat_id, slot in owed.items():
         if (chat_id, slot) in rows:
             continue
-        if now - slot <= grace:
+        if now - digests.send_moment(slot, tz, calendar)[0] <= grace:
             fresh.append((chat_id, slot))
         elif await digests.record_skipped(
             db,
@@ -99,7 +108,7 @@ async def deliver(application: Application, now: datetime) -> Report:
             slot=slot,
             by=me,
             now=svc.clock.utcnow(),
-            reason=f"{now - slot} late, beyond the {grace} grace window",
+            reason=f"{now - digests.send_moment(slot, tz, calendar)[0]} late, beyond the {grace} grace window",
         ):
             log.warning(
                 "digest for chat %s, slot %s, skipped: the bot was down until %s (grace %s)",
@@ -114,7 +123,7 @@ async def deliver(application: Application, now: datetime) -> Report:
     subscribed = {sub.chat_id for sub in subs}
     for row in pending:
         if row.status == RETRY:
-            if now - row.slot > grace:
+            if now - digests.send_moment(row.slot, tz, calendar)[0] > grace:
                 await _give_up(db, row, RETRY, f"grace window over; last error: {row.error}", report)
             elif row.chat_id not in subscribed:
                 await _give_up(db, row, RETRY, f"subscription stopped; last error: {row.error}", report)
@@ -132,10 +141,15 @@ async def deliver(application: Application, now: datetime) -> Report:
 
     if fresh or retries:
         today = now.astimezone(tz).date()
-        data = await content.collect(db, today, tz, settings.digest_stale_days)
+        data = await content.collect(db, today, tz, settings.digest_stale_days, bands=settings.bands)
         async with db.session() as session:
             baselines = await digests.baselines(session, [c for c, _ in fresh] + [r.chat_id for r in retries])
         fan_out = _FanOut(application, data, baselines, report, me, in_flight)
+        fan_out.moved_by = {
+            chat_id: day_off
+            for chat_id, slot in [*fresh, *((r.chat_id, r.slot) for r in retries)]
+            if (day_off := digests.send_moment(slot, tz, calendar)[1]) is not None
+        }
         gate = asyncio.Semaphore(FAN_OUT)
 
         async def one(job: tuple[int, datetime] | DigestDelivery) -> None:
@@ -204,6 +218,7 @@ class _FanOut:
         self.me = me
         self.in_flight = in_flight
         self.photo = _Photo(lambda: content.chart_png(data))
+        self.moved_by: dict[int, workdays.DayOff] = {}  # groups whose slot a holiday moved to today
 
     async def attempt(self, job: tuple[int, datetime] | DigestDelivery) -> None:
         db, now = self.svc.db, self.svc.clock.utcnow()
@@ -234,7 +249,7 @@ class _FanOut:
         sent = dict(record.get("sent") or {})
         if "text" not in sent:  # the figures stored are the ones the text shows
             record = self.data.record(sent)
-        text = content.render(self.data, self.baselines.get(row.chat_id))
+        text = content.render(self.data, self.baselines.get(row.chat_id), self.moved_by.get(row.chat_id))
         chat_id = row.chat_id
         for part in PARTS:
             if part in sent:

@@ -22,7 +22,9 @@ async def preview(settings: Settings, out: Path) -> str:
     await asyncio.to_thread(upgrade, settings.async_database_url)
     db = Database(settings.async_database_url)
     try:
-        data = await content.collect(db, Clock(settings.tz).today(), settings.tz, settings.digest_stale_days)
+        data = await content.collect(
+            db, Clock(settings.tz).today(), settings.tz, settings.digest_stale_days, bands=settings.bands
+        )
     finally:
         await db.dispose()
     png = await content.chart_png(data)
@@ -42,7 +44,9 @@ async def send(settings: Settings, chat_id: int, request: BaseRequest | None = N
     try:
         async with application:
             await prepare_database(application)
-            data = await content.collect(svc.db, svc.clock.today(), settings.tz, settings.digest_stale_days)
+            data = await content.collect(
+                svc.db, svc.clock.today(), settings.tz, settings.digest_stale_days, bands=settings.bands
+            )
             async with svc.db.session() as session:
                 baseline = (await digests.baselines(session, [chat_id])).get(chat_id)
             await content.send_now(application.bot, chat_id, data, baseline)

@@ -295,7 +295,13 @@ class IkuApplication(Application):
             # carried to the handlers (handlers/arrival.py) so none of them reads those rows again.
             user = update.effective_user
             async with svc.db.session() as session:
-                seen = await arrival.read(session, update.update_id, user.id if user is not None else None)
+                chat = update.effective_chat
+                seen = await arrival.read(
+                    session,
+                    update.update_id,
+                    user.id if user is not None else None,
+                    private=chat is not None and user is not None and chat.id == user.id,
+                )
             if seen.marker is not None and seen.marker.replied:  # handled completely before a crash: not again
                 updatelog.note(updatelog.DUPLICATE)
                 return

@@ -9,6 +9,11 @@ ends), late, or in two processes at once sends nothing twice, and the jobs can b
 The sweep runs shortly after start and then every few minutes: it sends slots missed while the bot was
 down (within the grace window), retries failed sends, and settles slots that can no longer be sent.
 
+Private reminders (bot/reminders.py) ride on the same machinery: a daily job at REMINDER_TIME and the
+sweep (which, run at start, sends those missed while the bot was down) start a reminder pass, and the
+`reminder_delivery` rows decide what is still owed. A weekly digest whose day is a holiday is owed from
+the same time on the next working day: a one-off job wakes the pass then (`digest-moved:<chat_id>`).
+
 One more job keeps the redelivery ledger (models/ledger.py) small while the bot runs for months.
 """
 
@@ -17,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -24,7 +30,7 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.triggers.cron import CronTrigger
 from telegram.ext import Application, ContextTypes
 
-from bot import delivery, services
+from bot import delivery, reminders, services
 from bot.delivery import Report
 from models import digests, ledger
 from models.tables import Subscription
@@ -38,6 +44,8 @@ SWEEP_EVERY = timedelta(minutes=5)
 SWEEP_FIRST = timedelta(seconds=5)  # after start, once polling runs: the catch-up
 CRON_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _PASSES = "digest.passes"
+_REMINDER_PASSES = "reminder.passes"
+REMINDERS_ID = "reminders:daily"
 
 
 def job_id(chat_id: int) -> str:
@@ -73,6 +81,27 @@ async def start(application: Application) -> None:
         },
     )
     log.info("weekly digests: %d group(s) scheduled", len(subs))
+    schedule_reminders(application)
+
+
+def schedule_reminders(application: Application) -> None:
+    """The daily reminder job at REMINDER_TIME in TIMEZONE (the sweep catches up on missed ones)."""
+    if application.job_queue is None or not delivers(application):
+        return
+    settings = services.of(application).settings
+    hour, minute = settings.reminder_hour_minute
+    application.job_queue.run_custom(
+        _on_reminders,
+        name=REMINDERS_ID,
+        job_kwargs={
+            "trigger": CronTrigger(hour=hour, minute=minute, timezone=settings.tz),
+            "id": REMINDERS_ID,
+            "replace_existing": True,
+            "misfire_grace_time": 3600,
+            "coalesce": True,
+            "max_instances": 1,
+        },
+    )
 
 
 def prune_ledger_regularly(application: Application) -> None:
@@ -167,16 +196,45 @@ async def deliver_due(application: Application, now: datetime | None = None) -> 
     for old, new in report.migrated.items():
         unschedule(application, old)
         await sync_chat(application, new)
+    for chat_id, moment in report.postponed.items():
+        wake_at(application, chat_id, moment)
     return report
+
+
+def moved_job_id(chat_id: int) -> str:
+    return f"digest-moved:{chat_id}"
+
+
+def wake_at(application: Application, chat_id: int, moment: datetime) -> None:
+    """A slot moved by a holiday: no cron job fires at its new moment, so a one-off job does."""
+    if application.job_queue is None or not delivers(application):
+        return
+    grace = services.of(application).settings.digest_grace_hours * 3600
+    application.job_queue.run_once(
+        _on_slot,
+        when=moment,
+        name=moved_job_id(chat_id),
+        data=chat_id,
+        job_kwargs={"id": moved_job_id(chat_id), "replace_existing": True, "misfire_grace_time": grace},
+    )
+
+
+async def deliver_reminders(application: Application, now: datetime | None = None) -> reminders.Report:
+    """One reminder pass at `now` (default: the clock)."""
+    return await reminders.deliver(application, now or services.of(application).clock.utcnow())
 
 
 class _Passes:
     """Many groups share a slot, so many jobs fire in the same second: they share one pass (one set of
     queries, one chart), plus at most one more for kicks that came during it."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, run: Callable[[Application], Awaitable[object]] | None = None, what: str = "weekly digest"
+    ) -> None:
         self._lock = asyncio.Lock()
         self._again = False
+        self._run = run or deliver_due
+        self._what = what
 
     async def kick(self, application: Application) -> None:
         self._again = True
@@ -186,9 +244,9 @@ class _Passes:
             while self._again:
                 self._again = False
                 try:
-                    await deliver_due(application)
+                    await self._run(application)
                 except Exception:  # the next job or sweep tries again; nothing was claimed without a record
-                    log.exception("weekly digest pass failed")
+                    log.exception("%s pass failed", self._what)
 
 
 async def kick(application: Application) -> None:
@@ -200,5 +258,15 @@ async def _on_slot(context: ContextTypes.DEFAULT_TYPE) -> None:
     await kick(context.application)
 
 
+async def kick_reminders(application: Application) -> None:
+    passes = application.bot_data.setdefault(_REMINDER_PASSES, _Passes(deliver_reminders, "reminder"))
+    await passes.kick(application)
+
+
+async def _on_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await kick_reminders(context.application)
+
+
 async def _on_sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
     await kick(context.application)
+    await kick_reminders(context.application)

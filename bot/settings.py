@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from models import targets
 from models.jdih import Publisher
 from models.report import ReportSettings
 from models.validation import number
@@ -52,6 +53,8 @@ class Settings(BaseSettings):
     jdih_place: str = "Probolinggo"
     jdih_teu_badan: str = "Kota Probolinggo"
     jdih_language: str = "Indonesia"
+    # Predikat of a capaian (issue 12): `<lowest capaian>:<predikat>` bands separated by `;`, one from 0.
+    predikat_bands: str = targets.DEFAULT_BANDS_TEXT
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -82,6 +85,16 @@ class Settings(BaseSettings):
         if value < 1:
             raise ValueError("at least 1 day")
         return value
+
+    @field_validator("predikat_bands")
+    @classmethod
+    def _bands(cls, value: str) -> str:
+        targets.parse_bands(value)  # ValueError names the band that is wrong
+        return value
+
+    @property
+    def bands(self) -> targets.Bands:
+        return targets.parse_bands(self.predikat_bands)
 
     @property
     def report(self) -> ReportSettings:

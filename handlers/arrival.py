@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import members
+from models import members, reminders
 from models.tables import Member, ProcessedUpdate
 
 
@@ -32,9 +32,13 @@ class Arrival:
 _current: ContextVar[Arrival | None] = ContextVar("iku_arrival", default=None)
 
 
-async def read(session: AsyncSession, update_id: int, user_id: int | None) -> Arrival:
+async def read(session: AsyncSession, update_id: int, user_id: int | None, *, private: bool = False) -> Arrival:
+    """`private`: the update comes from the sender's private chat with the bot, which proves private
+    messages reach them again (a member marked unreachable after a 403 gets reminders again)."""
     marker = await session.get(ProcessedUpdate, update_id)
     member = None if user_id is None else await members.get(session, user_id)
+    if private and member is not None and member.unreachable_at is not None:
+        await reminders.reachable_again(session, member)
     return Arrival(update_id, user_id, marker, member)
 
 

@@ -21,11 +21,14 @@ from handlers import (
     export,
     hearings,
     help,
+    holidays,
     importing,
     legal_status,
     members,
     products,
+    reminders,
     reports,
+    targets,
 )
 from handlers.common import Handler, MemberHandler, member_of, refusal, requires, send
 from handlers.dialog import Form
@@ -114,6 +117,13 @@ COMMANDS: tuple[Command, ...] = (
         "iku", "Capaian IKU saat ini", "/iku [tahun] [tw1-tw4]", run=reports.iku, permission=Action.read, in_groups=True
     ),
     Command(
+        "target",
+        "Target IKU (lihat atau atur)",
+        "/target [iku1|iku2|iku3] [tw1-tw4] [persen] [tahun]",
+        run=targets.target,
+        permission=Action.read,
+    ),
+    Command(
         "daftar",
         "Daftar yang masih terbuka",
         "/daftar [usulan|terbit|pengundangan|perkara]",
@@ -183,6 +193,15 @@ COMMANDS: tuple[Command, ...] = (
         run=members.anggota,
         permission=Action.manage_members,
     ),
+    Command(
+        "pengingat",
+        "Pengingat pribadi Anda",
+        "/pengingat [nyala|mati]",
+        run=reminders.pengingat,
+        permission=Action.read,
+    ),
+    # Listing is for every member; `tambah` and `hapus` check Action.manage_holidays themselves.
+    Command("libur", "Hari libur", "/libur [tahun]", run=holidays.libur, permission=Action.read),
     Command("bantuan", "Petunjuk penggunaan", "/bantuan", callback=bantuan, in_groups=True, aliases=("start", "help")),
 )
 

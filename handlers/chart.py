@@ -12,6 +12,7 @@ import asyncio
 import os
 import tempfile
 from collections.abc import Sequence
+from decimal import Decimal
 from io import BytesIO
 
 from handlers import replies
@@ -20,6 +21,7 @@ from models.indicators import Figure
 WIDTH_IN, HEIGHT_IN, DPI = 8.0, 4.5, 160  # 1280 x 720 px: full width on a phone, text still large
 COLORS = {"IKU-1": "#1f6fb2", "IKU-2": "#2e8b57", "IKU-3": "#c0642f"}
 TRACK = "#e8ecf1"
+TARGET = "#b3261e"  # the target mark across each bar
 
 
 def _matplotlib():
@@ -33,8 +35,11 @@ def _matplotlib():
     return Canvas, FigureCanvasAgg
 
 
-def render_png(figures: Sequence[Figure], title: str, subtitle: str) -> bytes:
-    """Horizontal bars, 0–100 %, each labelled like the text (`2 dari 3 (66,67%)`)."""
+def render_png(
+    figures: Sequence[Figure], title: str, subtitle: str, targets: Sequence[Decimal | None] | None = None
+) -> bytes:
+    """Horizontal bars, 0–100 %, each labelled like the text (`2 dari 3 (66,67%)`), with each indicator's
+    target (when set) drawn as a mark across its bar."""
     Canvas, FigureCanvasAgg = _matplotlib()
     fig = Canvas(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
     FigureCanvasAgg(fig)
@@ -59,6 +64,14 @@ def render_png(figures: Sequence[Figure], title: str, subtitle: str) -> bytes:
                 fontsize=15,
                 fontweight="bold" if figure.percent is not None else "normal",
             )
+    for row, target in zip(rows, targets or [None] * len(rows), strict=True):
+        if target is None:
+            continue
+        x = float(target)
+        ax.plot([x, x], [row - 0.42, row + 0.42], color=TARGET, linewidth=3, solid_capstyle="butt", clip_on=False)
+        # Right-aligned near 100 %, so the label stays inside the picture.
+        align = "right" if x >= 90 else "center"
+        ax.text(x, row - 0.44, f"target {replies.percent(target)}", va="bottom", ha=align, color=TARGET, fontsize=10)
     ax.set_yticks(rows, [f.indicator.code for f in figures], fontsize=17, fontweight="bold")
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
@@ -73,5 +86,7 @@ def render_png(figures: Sequence[Figure], title: str, subtitle: str) -> bytes:
     return out.getvalue()
 
 
-async def png(figures: Sequence[Figure], title: str, subtitle: str) -> bytes:
-    return await asyncio.to_thread(render_png, list(figures), title, subtitle)
+async def png(
+    figures: Sequence[Figure], title: str, subtitle: str, targets: Sequence[Decimal | None] | None = None
+) -> bytes:
+    return await asyncio.to_thread(render_png, list(figures), title, subtitle, targets)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
 
-from handlers import dialog, replies
+from handlers import dialog, replies, targets
 from handlers.common import answer_error, send, write
 from handlers.dialog import Form, SaveContext, Step, StepInput, StepKind
 from handlers.services import BotContext
@@ -144,9 +144,14 @@ async def urungkan(update: Update, context: BotContext, member: Member) -> None:
 
 
 async def riwayat(update: Update, context: BotContext, member: Member) -> None:
-    """/riwayat <produk|perkara> <id>: who changed what and when, newest first."""
+    """/riwayat <produk|perkara> <id>: who changed what and when, newest first. `/riwayat target [tahun]`:
+    the targets' history."""
     example = corrections.EXAMPLE_HISTORY
     svc = context.services
+    args = list(context.args or [])
+    if args and validation.keyword(args[0]) == "target":
+        await targets.history(update, context, args[1:])
+        return
     try:
         kind, record_id = corrections.parse_ref(list(context.args or []), example)
         async with svc.db.session() as session:

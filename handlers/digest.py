@@ -11,7 +11,7 @@ from telegram.ext import ChatMemberHandler, MessageHandler, filters
 from handlers import digest_content as content
 from handlers.common import answer_error, now, refusal, send, write
 from handlers.services import BotContext
-from models import digests, members
+from models import digests, members, workdays
 from models.errors import InputError
 from models.permissions import Action, allowed
 from models.tables import Member
@@ -81,7 +81,8 @@ async def jadwal(update: Update, context: BotContext, member: Member) -> None:
     chat = update.effective_chat
     async with svc.db.session() as session:
         if chat is not None and chat.type in GROUPS:
-            text = content.schedule_of_group(await digests.get(session, chat.id), svc.tz, now(context))
+            calendar = await workdays.load(session)
+            text = content.schedule_of_group(await digests.get(session, chat.id), svc.tz, now(context), calendar)
         else:
             text = content.schedules(await digests.active(session), svc.tz, now(context))
     await send(update, text)
@@ -101,7 +102,7 @@ async def ringkasan(update: Update, context: BotContext) -> None:
         await send(update, refusal(user.id, member))
         return
     today = svc.clock.today()
-    data = await content.collect(svc.db, today, svc.tz, svc.digest_stale_days)
+    data = await content.collect(svc.db, today, svc.tz, svc.digest_stale_days, bands=svc.bands)
     await content.send_now(context.bot, chat.id, data, baseline)
 
 

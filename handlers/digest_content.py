@@ -7,7 +7,7 @@ chart run once however many groups are due. HTML, every dynamic part escaped, wi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from html import escape
@@ -19,12 +19,14 @@ from telegram import Bot
 
 from handlers import chart, replies
 from handlers.telegram_limits import MAX_CAPTION_CHARS, MAX_MESSAGE_CHARS, shorten, tg_len
-from models import cases, digests, indicators
+from models import cases, digests, indicators, targets
 from models.db import Database
 from models.digests import Activity, Baseline, Schedule
 from models.indicators import Figure, Period
 from models.tables import Case, Product, Subscription
+from models.targets import Assessment, Bands
 from models.validation import human_date, without_bidi_controls
+from models.workdays import Calendar, DayOff
 
 RECENT_ITEMS = 3  # most recent items shown per kind of activity
 ATTENTION_ITEMS = 5  # items shown per attention list
@@ -54,6 +56,8 @@ class Digest:
     stale_total: int
     open_cases: list[Case]
     open_total: int
+    # The year-to-date figures against the running quarter's target (its own, else the annual one).
+    assessments: list[Assessment] = field(default_factory=list)
 
     def values(self) -> dict[str, list[int]]:
         return {f.indicator.code: [f.numerator, f.denominator] for f in self.figures}
@@ -69,12 +73,15 @@ class Digest:
         )
 
 
-async def collect(db: Database, today: date, tz: ZoneInfo, stale_days: int) -> Digest:
-    """Year to date figures, the last seven full days (today excluded, so consecutive weekly digests
-    never count a day twice), and what needs attention."""
+async def collect(db: Database, today: date, tz: ZoneInfo, stale_days: int, *, bands: Bands) -> Digest:
+    """Year to date figures against the running quarter's target (year to date is "s.d. TW n" of the
+    running quarter), the last seven full days (today excluded, so consecutive weekly digests never count
+    a day twice), and what needs attention."""
     period = Period(today.year)
     async with db.session() as session:
         figures = await indicators.compute(session, period, today)
+        running = Period(today.year, indicators.quarter_of(today), cumulative=True)
+        judged = targets.judge(figures, running, await targets.of_year(session, today.year), bands)
         week = await digests.activity(
             session, today - timedelta(days=7), today - timedelta(days=1), recent=RECENT_ITEMS
         )
@@ -82,20 +89,22 @@ async def collect(db: Database, today: date, tz: ZoneInfo, stale_days: int) -> D
             session, enacted_before=today - timedelta(days=stale_days), limit=ATTENTION_ITEMS
         )
         open_rows, open_total = await cases.open_cases(session, limit=ATTENTION_ITEMS)
-    return Digest(today, tz, period, figures, week, stale_days, stale, stale_total, open_rows, open_total)
+    return Digest(today, tz, period, figures, week, stale_days, stale, stale_total, open_rows, open_total, judged)
 
 
 # --- the digest text -----------------------------------------------------------------------------------
 
 
-def render(digest: Digest, baseline: Baseline | None = None) -> str:
-    """The digest for one group; `baseline` is that group's previous digest, if any. Rows stored before
-    titles were normalised may still hold bidirectional controls: they never reach a group."""
+def render(digest: Digest, baseline: Baseline | None = None, moved_by: DayOff | None = None) -> str:
+    """The digest for one group; `baseline` is that group's previous digest, if any; `moved_by` the
+    holiday that moved it to today. Rows stored before titles were normalised may still hold
+    bidirectional controls: they never reach a group."""
     text = ""
+    heading = _heading(digest) + (f"\n{holiday_note(moved_by)}" if moved_by is not None else "")
     for recent, attention in _SHRINK:
         text = "\n\n".join(
             (
-                _heading(digest),
+                heading,
                 _indicators(digest, baseline),
                 _activity(digest, recent),
                 _attention(digest, attention),
@@ -107,6 +116,14 @@ def render(digest: Digest, baseline: Baseline | None = None) -> str:
     return without_bidi_controls(text)
 
 
+def holiday_note(day_off: DayOff) -> str:
+    """Why a weekly digest arrives a day (or more) late."""
+    return (
+        f"<i>Ringkasan ini dikirim hari ini karena {human_date(day_off.day)} adalah hari libur: "
+        f"{escape(day_off.name)}.</i>"
+    )
+
+
 def _heading(digest: Digest) -> str:
     day = format_date(digest.today, format="EEEE, d MMMM y", locale="id")
     return f"📊 <b>Ringkasan Mingguan IKU Bagian Hukum</b>\n<i>{escape(day)}</i>"
@@ -115,12 +132,25 @@ def _heading(digest: Digest) -> str:
 def _indicators(digest: Digest, baseline: Baseline | None) -> str:
     lines = [f"<b>Capaian {escape(digest.period.label)}</b> (s.d. {human_date(digest.today)})"]
     comparable = baseline if baseline is not None and baseline.year == digest.period.year else None
+    judged = {a.indicator.code: a for a in digest.assessments}
     for figure in digest.figures:
         lines.append(f"<b>{figure.indicator.code}</b> {escape(figure.indicator.name)}\n{replies.ratio(figure)}")
+        assessment = judged.get(figure.indicator.code)
+        if assessment is not None:
+            lines.append(_against_target(assessment))
         change = _change(figure, comparable, digest.tz)
         if change:
             lines.append(f"<i>{change}</i>")
     return "\n".join(lines)
+
+
+BELOW_TARGET = "🔻 di bawah target"
+
+
+def _against_target(assessment: Assessment) -> str:
+    """`Target TW 4: 80,00% · Capaian: 83,33% (Berhasil)`, marked when below target."""
+    line = replies.assessment_lines(assessment).splitlines()[-1]  # the realisation is the figure above
+    return line + (f" {BELOW_TARGET}" if assessment.below_target else "")
 
 
 def _change(figure: Figure, baseline: Baseline | None, tz: ZoneInfo) -> str | None:
@@ -154,22 +184,25 @@ def _activity(digest: Digest, recent: int) -> str:
     lines = [head]
     for name, label in ACTIVITY_LABELS.items():
         count = week.counts.get(name, 0)
-        lines.append(f"{label}: <b>{count}</b>")
+        lines.append(f"{label}: <b>{replies.count(count)}</b>")
         items = week.recent.get(name, [])[:recent]
         for item in items:
             lines.append(_product_item(item, name) if isinstance(item, Product) else _case_item(item, name))
         if items and count > len(items):
-            lines.append(f"<i>… dan {count - len(items)} lainnya</i>")
+            lines.append(f"<i>… dan {replies.count(count - len(items))} lainnya</i>")
     return "\n".join(lines)
 
 
 def _attention(digest: Digest, limit: int) -> str:
     lines = ["<b>Perlu perhatian</b>"]
-    head = f"Ditetapkan lebih dari {digest.stale_days} hari, belum dipublikasikan: <b>{digest.stale_total}</b>"
+    head = (
+        f"Ditetapkan lebih dari {replies.count(digest.stale_days)} hari, belum dipublikasikan: "
+        f"<b>{replies.count(digest.stale_total)}</b>"
+    )
     lines.append(head)
     lines += _some([_waiting_item(p, digest.today) for p in digest.stale], digest.stale_total, limit)
     lines.append(
-        f"Perkara belum selesai: <b>{digest.open_total}</b>"
+        f"Perkara belum selesai: <b>{replies.count(digest.open_total)}</b>"
         + (", yang terlama:" if digest.open_total and limit else "")
     )
     lines += _some([_open_item(c, digest.today) for c in digest.open_cases], digest.open_total, limit)
@@ -179,7 +212,7 @@ def _attention(digest: Digest, limit: int) -> str:
 def _some(lines: Sequence[str], total: int, limit: int) -> list[str]:
     shown = list(lines[:limit])
     if shown and total > len(shown):
-        shown.append(f"<i>… dan {total - len(shown)} lainnya</i>")
+        shown.append(f"<i>… dan {replies.count(total - len(shown))} lainnya</i>")
     return shown
 
 
@@ -209,7 +242,7 @@ def _waiting_item(product: Product, today: date) -> str:
     days = (today - product.enacted_on).days
     return (
         f"• <b>{ref}</b> {escape(shorten(product.title, TITLE_CHARS))} — ditetapkan "
-        f"{human_date(product.enacted_on)} ({days} hari)"
+        f"{human_date(product.enacted_on)} ({replies.count(days)} hari)"
     )
 
 
@@ -259,16 +292,22 @@ def stopped() -> str:
     )
 
 
-def schedule_of_group(sub: Subscription | None, tz: ZoneInfo, now: datetime) -> str:
+def schedule_of_group(sub: Subscription | None, tz: ZoneInfo, now: datetime, calendar: Calendar | None = None) -> str:
     if sub is None or not sub.active:
         return (
             "Grup ini belum berlangganan ringkasan mingguan IKU.\n"
             f"Admin atau kasubbag dapat mengaktifkannya: <code>{escape(digests.EXAMPLE_SUBSCRIBE)}</code>"
         )
     schedule = Schedule.of(sub)
+    when, day_off = (
+        digests.next_send(sub, now, tz, calendar)
+        if calendar is not None
+        else (digests.next_slot(schedule, now, tz), None)
+    )
+    moved = f" (hari libur {human_date(day_off.day)}: {escape(day_off.name)})" if day_off is not None else ""
     return (
         f"Ringkasan mingguan IKU dikirim ke grup ini setiap <b>{escape(schedule_label(schedule, tz, now))}</b>.\n"
-        f"Pengiriman berikutnya: {escape(moment(digests.next_slot(schedule, now, tz), tz))}."
+        f"Pengiriman berikutnya: {escape(moment(when, tz))}{moved}."
     )
 
 
@@ -291,6 +330,7 @@ async def chart_png(digest: Digest) -> bytes:
         digest.figures,
         f"Capaian IKU {digest.period.label}",
         f"Bagian Hukum Setda Kota Probolinggo · s.d. {human_date(digest.today)}",
+        [a.target for a in digest.assessments] if digest.assessments else None,
     )
 
 

@@ -23,6 +23,7 @@ from models.indicators import Figure, Period
 from models.product_links import LegalStatus, Status
 from models.products import KIND_SHORT, official_name, promulgation_name
 from models.tables import Case, CaseStage, Hearing, Kind, LinkKind, Member, Product
+from models.targets import ANNUAL, BY_KEY, QUARTERS, Assessment, Change, YearTargets
 from models.validation import human_date
 
 NO_DATA = "belum ada data"
@@ -33,11 +34,17 @@ def percent(value) -> str:
     return format_decimal(value, format="#,##0.00", locale="id") + "%"
 
 
+def count(value: int) -> str:
+    """A count as Indonesian writes it: `235.526`. Every count a message shows goes through here (ids,
+    years and regulation numbers are names, not counts, and are shown as written)."""
+    return format_decimal(value, format="#,##0", locale="id")
+
+
 def ratio(figure: Figure) -> str:
     """`2 dari 3 (66,67%)`, or `belum ada data` for an empty denominator."""
     if figure.percent is None:
         return NO_DATA
-    return f"{figure.numerator} dari {figure.denominator} ({percent(figure.percent)})"
+    return f"{count(figure.numerator)} dari {count(figure.denominator)} ({percent(figure.percent)})"
 
 
 _QUOTED = re.compile(r"«([^»]*)»")
@@ -151,7 +158,7 @@ def product_line(product: Product, today: date | None = None) -> str:
     else:
         when = f"No. {product.number}/{product.number_year}, ditetapkan {human_date(product.enacted_on)}"
         if today is not None:
-            when += f" ({(today - product.enacted_on).days} hari)"
+            when += f" ({count((today - product.enacted_on).days)} hari)"
     return f"• <b>{escape(product_ref(product))}</b> {title} — {when}{_shown_suffix(product)}"
 
 
@@ -205,7 +212,7 @@ def case_line(case: Case, today: date | None = None, description_chars: int = 80
         text += f" — {escape(shorten(case.description, description_chars))}"
     text += f" (sejak {human_date(case.started_on)}"
     if today is not None:
-        text += f", {(today - case.started_on).days} hari"
+        text += f", {count((today - case.started_on).days)} hari"
     if case.level and case.level != "pertama":
         text += f", {escape(level_label(case.level))}"
     return text + ")" + _shown_suffix(case)
@@ -250,7 +257,10 @@ def member_line(member: Member) -> str:
 # --- indicators ----------------------------------------------------------------------------------
 
 
-def indicators(figures: Sequence[Figure], period: Period, today: date) -> str:
+def indicators(figures: Sequence[Figure], period: Period, today: date, assessments: Sequence[Assessment] = ()) -> str:
+    """/iku: each indicator's figure over the period, then (with `assessments`) its realisation from
+    1 January against the target, the capaian and the predikat."""
+    judged = {a.indicator.code: a for a in assessments}
     heading = f"<b>Capaian IKU Bagian Hukum — {escape(period.label)}</b>"
     if period.is_running(today):
         heading += f"\n<i>Periode berjalan, data s.d. {human_date(today)}</i>"
@@ -258,23 +268,117 @@ def indicators(figures: Sequence[Figure], period: Period, today: date) -> str:
         heading += f"\n<i>{human_date(period.start)} – {human_date(period.end)}</i>"
     blocks = [heading]
     for figure in figures:
+        assessment = judged.get(figure.indicator.code)
         blocks.append(
             f"<b>{figure.indicator.code}</b> {escape(figure.indicator.name)}\n"
             f"{ratio(figure)}\n"
-            f"Penanggung jawab: {escape(figure.indicator.subsection_name)}"
+            + ("" if assessment is None else assessment_lines(assessment) + "\n")
+            + f"Penanggung jawab: {escape(figure.indicator.subsection_name)}"
         )
     return "\n\n".join(blocks)
 
 
+# --- targets, capaian, predikat ----------------------------------------------------------------------
+
+
+def quarter_name(quarter: int) -> str:
+    return "tahunan" if quarter == ANNUAL else f"TW {quarter}"
+
+
+def target_label(assessment: Assessment) -> str:
+    """`Target`, or `Target TW 2` for a quarter."""
+    quarter = assessment.period.quarter
+    return "Target" if quarter is None else f"Target TW {quarter}"
+
+
+def capaian_text(assessment: Assessment) -> str:
+    """`83,33% (Berhasil)`, or why there is none."""
+    value = assessment.capaian
+    if value is None:
+        return escape(assessment.missing or NO_DATA)
+    return f"{percent(value)} ({escape(assessment.predikat or '')})"
+
+
+def assessment_lines(assessment: Assessment) -> str:
+    """Under an indicator in /iku: for a quarter, the realisation s.d. that quarter first (the figure above
+    counts the quarter alone); then the target, the capaian and the predikat."""
+    lines = []
+    if assessment.period.quarter is not None:
+        lines.append(f"Realisasi {escape(assessment.period.label)}: {ratio(assessment.realisation)}")
+    if assessment.target is None:
+        lines.append(f"Capaian: {escape(assessment.missing or '')}")  # target belum ditetapkan
+        return "\n".join(lines)
+    target = percent(assessment.target) + (" (target tahunan)" if assessment.from_annual else "")
+    lines.append(f"{target_label(assessment)}: {target} · Capaian: {capaian_text(assessment)}")
+    return "\n".join(lines)
+
+
+def targets_table(year_targets: YearTargets) -> str:
+    """/target: each indicator's annual target and the one each quarter uses."""
+    blocks = [f"<b>Target IKU Bagian Hukum — Tahun {year_targets.year}</b>"]
+    for indicator in BY_KEY.values():
+        annual = year_targets.annual(indicator)
+        quarters = []
+        for quarter in QUARTERS:
+            own = year_targets.own(indicator, quarter)
+            if own is not None:
+                quarters.append(f"TW {quarter}: {percent(own)}")
+            elif annual is not None:
+                quarters.append(f"TW {quarter}: {percent(annual)} (tahunan)")
+            else:
+                quarters.append(f"TW {quarter}: —")
+        blocks.append(
+            f"<b>{indicator.code}</b> {escape(indicator.name)}\n"
+            f"Tahunan: {'belum ditetapkan' if annual is None else percent(annual)}\n" + " · ".join(quarters)
+        )
+    blocks.append(
+        "Atur target tahunan: <code>/target iku1 80</code>; target triwulan: <code>/target iku1 tw2 85,5</code> "
+        "(triwulan tanpa target sendiri memakai target tahunan); hapus: <code>/target iku1 tw2 hapus</code>."
+    )
+    return "\n\n".join(blocks)
+
+
+def target_saved(change: Change, earlier) -> str:
+    was = "" if earlier is None else f" (sebelumnya {percent(earlier)})"
+    if change.percent is None:
+        after = "memakai target tahunan" if change.quarter != ANNUAL else "tanpa target tahunan"
+        return f"✅ {escape(change.label)} dihapus{was}; kini {after}.\nBatalkan dengan /urungkan bila keliru."
+    text = f"✅ {escape(change.label)} disimpan: <b>{percent(change.percent)}</b>{was}."
+    if change.quarter == ANNUAL:
+        text += "\nTriwulan tanpa target sendiri memakai target ini."
+    return text + "\nBatalkan dengan /urungkan bila keliru."
+
+
+def target_refused(change: Change) -> str:
+    return (
+        f"Target {change.indicator.code} hanya dapat diatur oleh admin atau Kasubbag "
+        f"{escape(change.indicator.subsection_name.removeprefix('Subbag '))}."
+    )
+
+
+def _target_change(entry) -> str:
+    """`IKU-1 TW 2 2026: 80,00% → 85,00%` for a target's audit entry."""
+    before, after = entry.before or {}, entry.after or {}
+    subject = after or before
+    indicator = BY_KEY.get(str(subject.get("indicator", "")))
+    code = indicator.code if indicator is not None else str(subject.get("indicator", ""))
+    when = quarter_name(int(subject.get("quarter", ANNUAL)))
+
+    def shown(snapshot: dict) -> str:
+        return "—" if not snapshot else percent(snapshot["percent"])
+
+    return f"{escape(code)} {when} {escape(str(subject.get('year', '')))}: {shown(before)} → {shown(after)}"
+
+
 def listing(title: str, lines: Sequence[str], total: int, empty: str, limit: int = MAX_MESSAGE_CHARS) -> str:
     """A titled list that never exceeds Telegram's limit; says how many items did not fit."""
-    head = f"<b>{escape(title)}</b> ({total})"
+    head = f"<b>{escape(title)}</b> ({count(total)})"
     if not lines:
         return f"{head}\n{escape(empty)}"
     hidden = total - len(lines)
 
-    def more(count: int) -> str:
-        return f"<i>… dan {count + hidden} lainnya</i>"
+    def more(extra: int) -> str:
+        return f"<i>… dan {count(extra + hidden)} lainnya</i>"
 
     # When rows are hidden anyway, room is kept for saying so after the last row that fits.
     reserve = tg_len(more(0)) + 1 if hidden > 0 else 0
@@ -306,7 +410,12 @@ ACTION_LABEL = {
     "member.put": "anggota ditambahkan/diubah",
     "member.remove": "anggota dihapus",
     "member.seed": "admin awal",
+    "target.set": "target ditetapkan",
+    "target.remove": "target dihapus",
     "undo": "perubahan diurungkan",
+    "member.reminders": "pengingat diubah",
+    "holiday.add": "hari libur ditambahkan",
+    "holiday.remove": "hari libur dihapus",
 }
 ENTITY_LABEL = {
     "product_link": "hubungan status",
@@ -315,12 +424,16 @@ ENTITY_LABEL = {
     "member": "anggota",
     "hearing": "sidang",
     "case_stage": "tingkat perkara",
+    "holiday": "hari libur",
+    "target": "target",
 }
 
 
 def _audit_value(value) -> str:
     if value in (None, ""):
         return "—"
+    if isinstance(value, bool):  # the member's reminder switch
+        return "nyala" if value else "mati"
     if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
         try:
             return human_date(date.fromisoformat(value))
@@ -335,6 +448,8 @@ def _named(name: str, value):
 
 
 def audit_changes(entry) -> str:
+    if entry.entity == "target":
+        return _target_change(entry)
     parts = [
         f"{escape(FIELD_LABELS.get(name, name))}: {_audit_value(_named(name, old))} → {_audit_value(_named(name, new))}"
         for name, old, new in changes(entry)
@@ -368,7 +483,6 @@ def undone_with(entries: Sequence[Any]) -> str:
 
 def audit_summary(entry, names: dict[int, str], tz) -> str:
     noun = ENTITY_LABEL.get(entry.entity, entry.entity)
-    return (
-        f"{escape(ACTION_LABEL.get(entry.action, entry.action))} pada {noun} #{escape(entry.entity_id)}\n"
-        + audit_line(entry, names, tz)
-    )
+    # A target's row id means nothing to anyone; the change line below names the indicator and quarter.
+    subject = "" if entry.entity == "target" else f" pada {noun} #{escape(entry.entity_id)}"
+    return f"{escape(ACTION_LABEL.get(entry.action, entry.action))}{subject}\n" + audit_line(entry, names, tz)

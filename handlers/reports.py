@@ -7,7 +7,7 @@ from telegram import Update
 from handlers import replies
 from handlers.common import answer_error, send, today
 from handlers.services import BotContext
-from models import cases, indicators, products
+from models import cases, indicators, products, targets
 from models.errors import InputError
 from models.tables import Member
 
@@ -27,7 +27,8 @@ async def iku(update: Update, context: BotContext, member: Member) -> None:
         return
     async with context.services.db.session() as session:
         figures = await indicators.compute(session, period, day)
-    await send(update, replies.indicators(figures, period, day))
+        judged = await targets.assess(session, period, day, context.services.bands, figures)
+    await send(update, replies.indicators(figures, period, day, judged))
 
 
 async def daftar(update: Update, context: BotContext, member: Member) -> None:

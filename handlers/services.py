@@ -12,7 +12,9 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from models.clock import Clock
 from models.db import Database
 from models.report import ReportSettings
+from models.reminders import Rules
 from models.tables import Member
+from models.targets import Bands
 
 KEY = "services"
 
@@ -40,6 +42,8 @@ class Services:
     menus: MemberMenus
     digest_stale_days: int
     report: ReportSettings
+    reminder_rules: Rules  # REMINDER_TIME and PUBLISH_REMINDER_DAYS, for /pengingat
+    bands: Bands  # predikat bands (PREDIKAT_BANDS)
 
     @property
     def tz(self) -> ZoneInfo:

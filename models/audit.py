@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, DateTime
+from sqlalchemy import Date, DateTime, Numeric
 from sqlalchemy import inspect as sa_inspect
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -14,12 +15,17 @@ from models.tables import AuditEntry
 
 
 def snapshot(row: SQLModel | None) -> dict[str, Any] | None:
-    """A JSON-safe copy of a row: dates as ISO strings, so the before-state can be restored exactly."""
+    """A JSON-safe copy of a row: dates as ISO strings and decimals as strings (`"80.50"`, exact), so the
+    before-state can be restored exactly."""
     if row is None:
         return None
     out: dict[str, Any] = {}
     for key, value in row.model_dump().items():
-        out[key] = value.isoformat() if isinstance(value, (date, datetime)) else value
+        if isinstance(value, (date, datetime)):
+            value = value.isoformat()
+        elif isinstance(value, Decimal):
+            value = str(value)
+        out[key] = value
     return out
 
 
@@ -34,6 +40,8 @@ def restore(model: type[SQLModel], values: dict[str, Any]) -> SQLModel:
                 value = datetime.fromisoformat(value)
             elif isinstance(column.type, Date):
                 value = date.fromisoformat(value)
+            elif isinstance(column.type, Numeric):
+                value = Decimal(value)
         converted[key] = value
     return model(**converted)
 

@@ -10,18 +10,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import audit, hearings, members, paging, product_links, registry, validation
+from models import audit, hearings, members, paging, product_links, registry, targets, validation
 from models.errors import InputError
 from models.permissions import Action, allowed
 from models.records import FieldKind, FieldSpec, RecordSpec
-from models.tables import AuditEntry, CaseStage, Hearing, Member, ProductLink
+from models.tables import AuditEntry, CaseStage, Hearing, Holiday, Member, ProductLink, Subsection, Target
 
 UNDO_WINDOW = timedelta(hours=24)
 EXAMPLE_EDIT = "/ubah produk 12"
 EXAMPLE_HISTORY = "/riwayat produk 12"
-MEMBER_LABELS = {"role": "Peran", "subsection": "Subbag", "name": "Nama"}
+MEMBER_LABELS = {"role": "Peran", "subsection": "Subbag", "name": "Nama", "reminders": "Pengingat"}
+HOLIDAY_LABELS = {"day": "Tanggal"}  # its name shares the member's label
 STAGE_LABELS = {"level": "Tingkat"}
-FIELD_LABELS = registry.field_labels() | MEMBER_LABELS | product_links.LABELS | hearings.LABELS | STAGE_LABELS
+FIELD_LABELS = (
+    registry.field_labels() | MEMBER_LABELS | HOLIDAY_LABELS | product_links.LABELS | hearings.LABELS | STAGE_LABELS
+)
 # Rows that belong to a case and whose history is part of the case's (/riwayat perkara N): entity -> table.
 CASE_PARTS: dict[str, type[SQLModel]] = {"hearing": Hearing, "case_stage": CaseStage}
 
@@ -97,7 +100,7 @@ async def edit(
 
 TABLES: dict[str, type[SQLModel]] = (
     {spec.entity: spec.table for spec in registry.RECORDS.values()}
-    | {"member": Member, product_links.ENTITY: ProductLink}
+    | {"member": Member, "holiday": Holiday, "target": Target, product_links.ENTITY: ProductLink}
     | CASE_PARTS
 )
 UNDOABLE = (
@@ -119,6 +122,11 @@ UNDOABLE = (
     "case.import",
     "member.put",
     "member.remove",
+    "member.reminders",
+    "holiday.add",
+    "holiday.remove",
+    "target.set",
+    "target.remove",
 )
 
 
@@ -141,6 +149,11 @@ UNDO_ACTIONS = {
     "case.import": Action.import_records,
     "member.put": Action.manage_members,
     "member.remove": Action.manage_members,
+    "member.reminders": Action.read,  # a member's own switch
+    "holiday.add": Action.manage_holidays,
+    "holiday.remove": Action.manage_holidays,
+    "target.set": Action.set_target,
+    "target.remove": Action.set_target,
 }
 FIELD_ACTIONS = {spec.entity: {f.name: f.action for f in spec.fields} for spec in registry.RECORDS.values()}
 UNDO_NOT_ALLOWED = (
@@ -148,6 +161,15 @@ UNDO_NOT_ALLOWED = (
     "melakukan perubahan itu. Mintalah admin atau anggota subbag yang berwenang."
 )
 UNDO_LAST_ADMIN = "Tidak dapat diurungkan: bot harus tetap memiliki setidaknya satu admin."
+
+
+# Entities whose permission depends on the subsection they belong to (permissions.KASUBBAG_WRITES).
+SUBSECTION_OF = {"target": targets.subsection_of}
+
+
+def undo_subsection(entry: AuditEntry) -> Subsection | None:
+    scope = SUBSECTION_OF.get(entry.entity)
+    return None if scope is None else scope(entry)
 
 
 def undo_actions(entry: AuditEntry) -> set[Action]:
@@ -207,7 +229,9 @@ async def undo_last(
         ).first()
         if later is not None or (entry.entity == "case" and await _parts_changed_after(session, entry, ids)):
             raise InputError("Catatan itu sudah diubah lagi sesudahnya, sehingga tidak dapat diurungkan.", "/riwayat")
-    if not all(allowed(member, action) for entry in group for action in undo_actions(entry)):
+    if not all(
+        allowed(member, action, undo_subsection(entry)) for entry in group for action in undo_actions(entry)
+    ):
         raise InputError(UNDO_NOT_ALLOWED, "/riwayat")
     undone: list[tuple[AuditEntry, dict | None]] = []
     for entry in reversed(group):  # the last change first: a stage goes before its case is restored
@@ -239,7 +263,8 @@ async def undo_last(
 async def _restore(session: AsyncSession, entry: AuditEntry) -> dict | None:
     """Put the row of `entry` back as it was before; returns its state just before the undo."""
     model = TABLES[entry.entity]
-    current = await session.get(model, int(entry.entity_id))
+    key: object = date.fromisoformat(entry.entity_id) if model is Holiday else int(entry.entity_id)
+    current = await session.get(model, key)
     before_now = audit.snapshot(current)
     if entry.before is None:
         if current is not None:

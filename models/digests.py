@@ -22,11 +22,10 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, literal, union_all, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import audit, paging, registry, validation
+from models import audit, claims, paging, registry, validation, workdays
 from models.db import Database, as_utc
 from models.errors import InputError
 from models.tables import Case, DigestDelivery, Product, Subscription
@@ -124,12 +123,45 @@ def next_slot(schedule: Schedule, now: datetime, tz: ZoneInfo) -> datetime:
     return slot if slot > now else slot_on(day + timedelta(days=7), schedule, tz)
 
 
-def owed_slot(sub: Subscription, now: datetime, tz: ZoneInfo) -> datetime | None:
+def owed_slot(
+    sub: Subscription, now: datetime, tz: ZoneInfo, calendar: workdays.Calendar | None = None
+) -> datetime | None:
     """The slot this group is owed at `now`, if any: the latest one, provided the schedule was already
     in force then (`updated_at` is when the schedule was last set), so subscribing on Tuesday for Monday
-    does not produce a digest for yesterday."""
+    does not produce a digest for yesterday. With a calendar, a slot on a holiday is owed only from its
+    moved moment (`send_moment`)."""
     slot = last_slot(Schedule.of(sub), now, tz)
-    return slot if slot > as_utc(sub.updated_at) else None
+    if slot <= as_utc(sub.updated_at):
+        return None
+    if calendar is not None and send_moment(slot, tz, calendar)[0] > now:
+        return None
+    return slot
+
+
+def next_send(
+    sub: Subscription, now: datetime, tz: ZoneInfo, calendar: workdays.Calendar
+) -> tuple[datetime, workdays.DayOff | None]:
+    """The next moment a digest goes out to this group, and the holiday that moved it there, if any: a
+    slot that already passed but was moved past `now` by a holiday comes first."""
+    schedule = Schedule.of(sub)
+    latest = last_slot(schedule, now, tz)
+    moved = send_moment(latest, tz, calendar)
+    if moved[0] > now and latest > as_utc(sub.updated_at):
+        return moved
+    return send_moment(next_slot(schedule, now, tz), tz, calendar)
+
+
+def send_moment(slot: datetime, tz: ZoneInfo, calendar: workdays.Calendar) -> tuple[datetime, workdays.DayOff | None]:
+    """When a slot goes out, and the holiday that moved it: a slot on a weekday that is a holiday is sent
+    at the same time on the next working day. The slot itself (the claimed key) stays the scheduled moment, so a
+    holiday added or removed after a digest went out cannot make the same week's digest owed again."""
+    local = slot.astimezone(tz)
+    # A group that chose Saturday or Sunday chose a day off on purpose: a holiday then changes nothing.
+    day_off = calendar.holiday(local.date()) if local.weekday() < 5 else None
+    if day_off is None:
+        return slot, None
+    day = calendar.next_working_day(local.date())
+    return slot_on(day, Schedule(day.weekday(), local.hour, local.minute), tz), day_off
 
 
 # --- subscriptions ----------------------------------------------------------------------------------
@@ -306,12 +338,7 @@ async def claim(
 
 async def _first_row_of_slot(db: Database, row: DigestDelivery) -> bool:
     """Insert the slot's row; False when the slot already has one (unique chat and slot)."""
-    try:
-        async with db.session() as session:
-            session.add(row)
-    except IntegrityError:
-        return False
-    return True
+    return await claims.insert_first(db, row)
 
 
 async def reclaim(db: Database, row: DigestDelivery, *, by: str, now: datetime) -> bool:

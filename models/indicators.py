@@ -48,6 +48,12 @@ class Indicator:
     name: str
     subsection: Subsection
     subsection_name: str
+    # How commands name it (`/target iku1 80`), and how targets are stored.
+    key: str = ""
+    # The texts of the division's indicator sheet (Indikator Kinerja Utama), for reports that restate it.
+    sasaran: str = ""
+    formula: str = ""
+    source: str = ""
 
 
 IKU1 = Indicator(
@@ -55,18 +61,35 @@ IKU1 = Indicator(
     "Persentase Produk Hukum Daerah (Perda dan Perwali) yang Diinformasikan",
     Subsection.dokinfo,
     "Subbag Dokumentasi dan Informasi Hukum",
+    key="iku1",
+    sasaran="Terwujudnya Peningkatan Sistem Informasi Hukum",
+    formula=(
+        "Jumlah Produk Hukum Daerah yang Dipublikasikan / Jumlah Seluruh Produk Hukum Daerah yang Dihasilkan x 100%"
+    ),
+    source="Data Produk Hukum",
 )
 IKU2 = Indicator(
     "IKU-2",
     "Persentase Produk Hukum yang Sesuai Dengan Mekanisme Pembentukan Produk Hukum",
     Subsection.perundangan,
     "Subbag Peraturan Perundang-undangan",
+    key="iku2",
+    sasaran="Terwujudnya Produk Hukum yang sesuai dengan peraturan yang ada",
+    formula=(
+        "Jumlah Seluruh Produk Hukum yang Ditetapkan / Jumlah Seluruh Produk Hukum yang Diusulkan x 100% "
+        "(Produk Hukum meliputi Peraturan Daerah, Peraturan Wali Kota dan Keputusan Wali Kota)"
+    ),
+    source="Data Produk Hukum",
 )
 IKU3 = Indicator(
     "IKU-3",
     "Persentase Perkara di Lingkungan Pemerintah Kota Probolinggo yang Diselesaikan",
     Subsection.bankum,
     "Subbag Bantuan Hukum dan Penyelesaian Sengketa",
+    key="iku3",
+    sasaran="Terselesainya Perkara di Lingkungan Pemerintah Daerah",
+    formula="Jumlah Perkara yang Diselesaikan / Jumlah Perkara yang Ditangani x 100%",
+    source="Data Perkara",
 )
 INDICATORS = (IKU1, IKU2, IKU3)
 
@@ -75,10 +98,14 @@ INDICATORS = (IKU1, IKU2, IKU3)
 class Period:
     year: int
     quarter: int | None = None
+    # From 1 January to the quarter's end ("s.d. Triwulan n"): the realisation e-SAKIP reports.
+    cumulative: bool = False
 
     @property
     def start(self) -> date:
-        return date(self.year, 1 if self.quarter is None else 3 * self.quarter - 2, 1)
+        if self.quarter is None or self.cumulative:
+            return date(self.year, 1, 1)
+        return date(self.year, 3 * self.quarter - 2, 1)
 
     @property
     def end(self) -> date:
@@ -88,7 +115,13 @@ class Period:
 
     @property
     def label(self) -> str:
-        return f"Tahun {self.year}" if self.quarter is None else f"Triwulan {self.quarter} Tahun {self.year}"
+        if self.quarter is None:
+            return f"Tahun {self.year}"
+        return f"{'s.d. ' if self.cumulative else ''}Triwulan {self.quarter} Tahun {self.year}"
+
+    def to_date(self) -> Period:
+        """From 1 January to this period's end (the same period for a year)."""
+        return self if self.quarter is None else Period(self.year, self.quarter, cumulative=True)
 
     def cutoff(self, today: date) -> date:
         """The last day counted: the period's end, or today while the period runs."""
@@ -187,3 +220,8 @@ async def compute(session: AsyncSession, period: Period, today: date) -> list[Fi
         denominator, numerator = (await session.exec(query, params=params)).one()
         figures.append(Figure(indicator, int(numerator), int(denominator)))
     return figures
+
+
+def quarter_of(day: date) -> int:
+    """The quarter (triwulan) a day falls in, 1-4."""
+    return (day.month - 1) // 3 + 1

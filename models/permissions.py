@@ -2,6 +2,8 @@
 
 Admins: everything. Kasubbag and staf: the writes of their own subsection. Pimpinan: read only.
 Every member may read (/iku, /daftar, /ringkasan). Anyone else: nothing.
+Some writes belong to one subsection's head: an indicator's target is set by the admins or by the kasubbag
+of the subsection responsible for that indicator; the caller names that subsection.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class Action(StrEnum):
     subscribe = "subscribe"  # weekly digest for a group: admin or any kasubbag
     correct = "correct"  # /ubah and /urungkan: anyone who logs; the fields and records are checked further
     undo_others = "undo_others"  # /urungkan of someone else's write: admins only
+    set_target = "set_target"  # /target iku2 80: admin, or the kasubbag of the indicator's subsection
 
 
 # The subsections whose kasubbag and staf may make each write. Writes not listed are for admins only.
@@ -44,13 +47,19 @@ WRITES_OF_SUBSECTION: dict[Action, tuple[Subsection, ...]] = {
     Action.schedule_hearing: (Subsection.bankum,),
 }
 
+# Writes for the kasubbag of the subsection the subject belongs to (passed as `subsection`), and admins.
+KASUBBAG_WRITES: frozenset[Action] = frozenset({Action.set_target})
 
-def allowed(member: Member | None, action: Action) -> TypeGuard[Member]:
-    """True only for a member; the TypeGuard lets callers use the member once allowed."""
+
+def allowed(member: Member | None, action: Action, subsection: Subsection | None = None) -> TypeGuard[Member]:
+    """True only for a member; the TypeGuard lets callers use the member once allowed. `subsection`: the
+    subsection the subject belongs to, for the writes in KASUBBAG_WRITES (without it only admins may)."""
     if member is None:
         return False
     if member.role == Role.admin:
         return True
+    if action in KASUBBAG_WRITES:
+        return member.role == Role.kasubbag and subsection is not None and member.subsection == subsection
     if action == Action.read:
         return True
     if action == Action.subscribe:

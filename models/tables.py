@@ -4,10 +4,23 @@ moments (audit, deliveries) are stored in UTC."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Index, Integer, Text, UniqueConstraint, true
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    Text,
+    UniqueConstraint,
+    true,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -211,6 +224,23 @@ class ReminderDelivery(SQLModel, table=True):
     attempts: int = 0
     sent_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     error: str | None = Field(default=None, sa_type=Text)
+
+
+class Target(SQLModel, table=True):
+    """A target of one indicator for a year (quarter 0) or one quarter of it (1-4), in percent, as the
+    division's Perjanjian Kinerja states it. A quarter without its own row takes the annual target
+    (models/targets.py)."""
+
+    __table_args__ = (UniqueConstraint("year", "indicator", "quarter", name="uq_target"), NEVER_REUSED)
+
+    id: int | None = Field(default=None, primary_key=True)
+    year: int
+    indicator: str = Field(max_length=8)  # iku1 | iku2 | iku3
+    quarter: int  # 0: the year; 1-4: that quarter (triwulan)
+    percent: Decimal = Field(sa_column=Column(Numeric(5, 2), nullable=False))
+    created_by: int = Field(sa_type=BigInteger)
+    created_at: datetime = _utc()
+    updated_at: datetime = _utc()
 
 
 class AuditEntry(SQLModel, table=True):

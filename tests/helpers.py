@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import func, select
 
-from models.tables import AuditEntry, Case, CaseStage, Hearing, Member, ProcessedUpdate, Product
+from models.tables import AuditEntry, Case, CaseStage, Hearing, Member, ProcessedUpdate, Product, Target
 from tests.conftest import ADMIN, BotHarness, running_harness
 
 # The one roster of test members: a user id means the same person with the same role in every test
@@ -106,7 +106,7 @@ async def member(harness: BotHarness, user_id: int) -> Member:
 async def state(harness: BotHarness) -> dict[str, Any]:
     """Everything a write could change, to compare before and after a refused or bad request."""
     out: dict[str, Any] = {}
-    for model in (Product, Case, CaseStage, Hearing, Member, AuditEntry, ProcessedUpdate):
+    for model in (Product, Case, CaseStage, Hearing, Member, Target, AuditEntry, ProcessedUpdate):
         rows = await all_rows(harness, model)
         if model is ProcessedUpdate:  # "handled, answered" markers of updates without a write are no change
             rows = [r for r in rows if r.reply]

@@ -1,0 +1,155 @@
+"""Working days: Monday to Friday, except public holidays.
+
+National holidays of Indonesia come from the maintained `holidays` package (it computes the ones that
+follow the Islamic and Chinese calendars); cuti bersama and local days off are added by admins and kept
+in the `holiday` table. Hearing reminders go out on the working day before a hearing, and a weekly digest
+whose day is a holiday goes out on the next working day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+import holidays
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import audit, validation
+from models.errors import InputError
+from models.tables import Holiday
+
+NATIONAL, ADDED = "nasional", "ditambahkan admin"
+MAX_NAME_CHARS = 200
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+EXAMPLE_ADD = "/libur tambah 2026-12-24 Cuti bersama Natal"
+EXAMPLE_REMOVE = "/libur hapus 2026-12-24"
+# A stretch of days off longer than this is a mistake in the data, not a holiday season: the search for
+# a working day stops there instead of looping.
+_MAX_DAYS_OFF = 60
+
+
+@lru_cache(maxsize=64)
+def national(year: int) -> dict[date, str]:
+    """The national public holidays of one year, in Indonesian (the package's default language for ID)."""
+    return dict(holidays.country_holidays("ID", years=year).items())
+
+
+@dataclass(frozen=True)
+class DayOff:
+    day: date
+    name: str
+    source: str  # NATIONAL or ADDED
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """Holidays as known now: the national ones plus the admins' (the table is small: read whole)."""
+
+    added: dict[date, str]
+
+    def holiday(self, day: date) -> DayOff | None:
+        if day in self.added:
+            return DayOff(day, self.added[day], ADDED)
+        name = national(day.year).get(day)
+        return DayOff(day, name, NATIONAL) if name is not None else None
+
+    def is_working_day(self, day: date) -> bool:
+        return day.weekday() < 5 and self.holiday(day) is None
+
+    def next_working_day(self, day: date) -> date:
+        """The first working day after `day`."""
+        return self._step(day, 1)
+
+    def previous_working_day(self, day: date) -> date:
+        """The last working day before `day`."""
+        return self._step(day, -1)
+
+    def _step(self, day: date, direction: int) -> date:
+        for _ in range(_MAX_DAYS_OFF):
+            day += timedelta(days=direction)
+            if self.is_working_day(day):
+                return day
+        return day
+
+    def of_year(self, year: int) -> list[DayOff]:
+        """Every holiday of the year, national and added, by date (an added day on a national holiday
+        shows both names)."""
+        days = [DayOff(d, n, NATIONAL) for d, n in national(year).items()]
+        days += [DayOff(d, n, ADDED) for d, n in self.added.items() if d.year == year]
+        return sorted(days, key=lambda d: (d.day, d.source != NATIONAL))
+
+
+async def load(session: AsyncSession) -> Calendar:
+    rows = await session.exec(select(Holiday))
+    return Calendar({row.day: row.name for row in rows.all()})
+
+
+def check_day(day: date, example: str) -> date:
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise InputError(f"Tahun {day.year} di luar rentang {FIRST_YEAR}–{LAST_YEAR}.", example)
+    return day
+
+
+def parse_year(text: str, example: str = "/libur 2026") -> int:
+    year = validation.number(text)
+    if year is None or not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InputError(f"«{text}» bukan tahun antara {FIRST_YEAR} dan {LAST_YEAR}.", example)
+    return year
+
+
+async def add(
+    session: AsyncSession, *, day: date, name: str, actor_id: int, now: datetime, update_id: int | None = None
+) -> DayOff:
+    check_day(day, EXAMPLE_ADD)
+    name = validation.prose(name)
+    if not name:
+        raise InputError("Sebutkan nama hari libur sesudah tanggalnya.", EXAMPLE_ADD)
+    if len(name) > MAX_NAME_CHARS:
+        raise InputError(f"Nama hari libur terlalu panjang (maksimal {MAX_NAME_CHARS} karakter).", EXAMPLE_ADD)
+    existing = await session.get(Holiday, day)
+    if existing is not None:
+        raise InputError(
+            f"{validation.human_date(day)} sudah tercatat sebagai hari libur: {existing.name}.", EXAMPLE_REMOVE
+        )
+    if (national_name := national(day.year).get(day)) is not None:
+        raise InputError(
+            f"{validation.human_date(day)} sudah hari libur nasional: {national_name}.", "/libur " + str(day.year)
+        )
+    row = Holiday(day=day, name=name, created_by=actor_id, created_at=now)
+    session.add(row)
+    await session.flush()
+    await audit.record_change(session, row, "holiday.add", at=now, actor_id=actor_id, before=None, update_id=update_id)
+    return DayOff(day, name, ADDED)
+
+
+async def remove(
+    session: AsyncSession, *, day: date, actor_id: int, now: datetime, update_id: int | None = None
+) -> DayOff:
+    check_day(day, EXAMPLE_REMOVE)
+    row = await session.get(Holiday, day)
+    if row is None:
+        national_name = national(day.year).get(day)
+        if national_name is not None:
+            raise InputError(
+                f"{validation.human_date(day)} adalah hari libur nasional ({national_name}) dan tidak dapat "
+                "dihapus; yang dapat dihapus hanya hari libur yang ditambahkan admin.",
+                EXAMPLE_REMOVE,
+            )
+        raise InputError(f"{validation.human_date(day)} tidak tercatat sebagai hari libur tambahan.", "/libur")
+    before = audit.snapshot(row)
+    await session.delete(row)
+    await session.flush()
+    await audit.record(
+        session,
+        at=now,
+        actor_id=actor_id,
+        action="holiday.remove",
+        entity="holiday",
+        entity_id=day.isoformat(),
+        before=before,
+        after=None,
+        update_id=update_id,
+    )
+    return DayOff(day, row.name, ADDED)
