@@ -25,7 +25,7 @@ async def write_workbook(settings: Settings, year: int | None, out: Path) -> Pat
     target = out / export.workbook_name(chosen) if await asyncio.to_thread(out.is_dir) else out
     db = await _database(settings)
     try:
-        content = await export.workbook_bytes(db, chosen, day, settings.tz, settings.report)
+        content = await export.workbook_bytes(db, chosen, day, settings.tz, settings.report, settings.bands)
     finally:
         await db.dispose()
     await asyncio.to_thread(target.write_bytes, content)

@@ -20,6 +20,7 @@ from models.db import Database
 from models.errors import InputError
 from models.report import ReportSettings
 from models.tables import Member
+from models.targets import Bands
 from models.validation import human_date
 
 EXAMPLE = "/ekspor 2026"
@@ -46,15 +47,23 @@ def build_workbook(data: report.YearReport, settings: ReportSettings, tz: ZoneIn
     default = book.active
     if default is not None:
         book.remove(default)
+    heading = [
+        f"Capaian Indikator Kinerja Utama (IKU) Tahun {data.year}",
+        settings.institution,
+        f"Data s.d. {human_date(data.as_of)}; realisasi triwulan dihitung kumulatif sejak 1 Januari (s.d. TW).",
+    ]
+    workbook.add_capaian(book, data.indicators, heading)
     for sheet in data.registers:
         workbook.add_sheet(book, sheet)
     workbook.add_history(book, data.history, tz)
     return workbook.to_bytes(book)
 
 
-async def workbook_bytes(db: Database, year: int, day: date, tz: ZoneInfo, settings: ReportSettings) -> bytes:
+async def workbook_bytes(
+    db: Database, year: int, day: date, tz: ZoneInfo, settings: ReportSettings, bands: Bands
+) -> bytes:
     async with db.session() as session:
-        data = await report.collect(session, year, day, tz)
+        data = await report.collect(session, year, day, tz, bands)
     return await asyncio.to_thread(build_workbook, data, settings, tz)
 
 
@@ -86,6 +95,6 @@ async def ekspor(update: Update, context: BotContext, member: Member) -> None:
     except InputError as exc:
         await answer_error(update, exc)
         return
-    data = await workbook_bytes(svc.db, year, day, svc.tz, svc.report)
+    data = await workbook_bytes(svc.db, year, day, svc.tz, svc.report, svc.bands)
     caption = f"Laporan IKU Bagian Hukum tahun {year}, data s.d. {human_date(min(day, date(year, 12, 31)))}."
     await send_document(update, data, workbook_name(year), caption)

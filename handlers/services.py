@@ -11,8 +11,8 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from models.clock import Clock
 from models.db import Database
-from models.report import ReportSettings
 from models.reminders import Rules
+from models.report import ReportSettings
 from models.tables import Member
 from models.targets import Bands
 

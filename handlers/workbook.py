@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from io import BytesIO
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,6 +22,7 @@ from models.corrections import FIELD_LABELS, changes
 from models.db import as_utc
 from models.report import CellKind, Register, Sheet
 from models.tables import AuditEntry
+from models.targets import QUARTERS, YearReport
 
 DATE_FORMAT = "DD/MM/YYYY"
 MOMENT_FORMAT = "DD/MM/YYYY HH:MM"
@@ -62,6 +64,68 @@ def write_table(
     for column, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(column)].width = min(MAX_WIDTH, max(MIN_WIDTH, width + 2))
     ws.freeze_panes = f"A{top + 1}"
+
+
+CAPAIAN_SHEET = "Capaian IKU"
+CAPAIAN_HEADERS = [
+    "No",
+    "Sasaran",
+    "Indikator Kinerja Utama",
+    "Formulasi",
+    "Sumber Data",
+    "Penanggung Jawab",
+    "Target",
+    "Realisasi TW I",
+    "Realisasi TW II",
+    "Realisasi TW III",
+    "Realisasi TW IV",
+    "Capaian",
+    "Predikat",
+]
+CAPAIAN_KINDS = [CellKind.number] + [CellKind.text] * 5 + [CellKind.percent] * 6 + [CellKind.text]
+WRAPPED_WIDTH = 40  # the long texts of the indicator sheet wrap within this width
+
+
+def _fraction(value: Decimal | None) -> Decimal | None:
+    """A percentage as the fraction a percent-formatted cell holds: 83,33 -> 0.8333."""
+    return None if value is None else value / 100
+
+
+def capaian_rows(assessed: Sequence[YearReport]) -> list[list[Any]]:
+    rows: list[list[Any]] = []
+    for number, report in enumerate(assessed, start=1):
+        indicator, year = report.indicator, report.year
+        quarters = [report.quarters.get(q) for q in QUARTERS]
+        rows.append(
+            [
+                number,
+                indicator.sasaran,
+                f"{indicator.code}: {indicator.name}",
+                indicator.formula,
+                indicator.source,
+                indicator.subsection_name,
+                _fraction(year.target),
+                *[None if q is None else _fraction(q.realisation.percent) for q in quarters],
+                _fraction(year.capaian),
+                year.predikat or year.missing,
+            ]
+        )
+    return rows
+
+
+def add_capaian(book: Workbook, assessed: Sequence[YearReport], heading: Sequence[str]) -> Worksheet:
+    """The LKjIP / e-SAKIP table: a heading, then one row per indicator (realisation s.d. each quarter
+    begun, the year's capaian against the annual target)."""
+    ws = book.create_sheet(CAPAIAN_SHEET)
+    for row, line in enumerate(heading, start=1):
+        ws.cell(row=row, column=1, value=line).font = Font(bold=row == 1, size=13 if row == 1 else 11)
+    top = len(heading) + 2
+    write_table(ws, CAPAIAN_HEADERS, CAPAIAN_KINDS, capaian_rows(assessed), top=top)
+    for column in range(2, 7):  # long texts wrap instead of stretching the sheet
+        ws.column_dimensions[get_column_letter(column)].width = WRAPPED_WIDTH
+        for row in range(top + 1, top + 1 + len(assessed)):
+            ws.cell(row=row, column=column).alignment = Alignment(wrap_text=True, vertical="top")
+    return ws
 
 
 def add_sheet(book: Workbook, sheet: Sheet) -> Worksheet:

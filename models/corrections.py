@@ -229,9 +229,7 @@ async def undo_last(
         ).first()
         if later is not None or (entry.entity == "case" and await _parts_changed_after(session, entry, ids)):
             raise InputError("Catatan itu sudah diubah lagi sesudahnya, sehingga tidak dapat diurungkan.", "/riwayat")
-    if not all(
-        allowed(member, action, undo_subsection(entry)) for entry in group for action in undo_actions(entry)
-    ):
+    if not all(allowed(member, action, undo_subsection(entry)) for entry in group for action in undo_actions(entry)):
         raise InputError(UNDO_NOT_ALLOWED, "/riwayat")
     undone: list[tuple[AuditEntry, dict | None]] = []
     for entry in reversed(group):  # the last change first: a stage goes before its case is restored

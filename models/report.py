@@ -19,7 +19,7 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import product_links, registry
+from models import product_links, registry, targets
 from models.jdih import Publisher
 from models.products import KIND_SHORT
 from models.records import FieldKind, RecordSpec
@@ -195,11 +195,12 @@ class YearReport:
 
     year: int
     as_of: date  # "data s.d.": the year's end, or today while it runs
+    indicators: list[targets.YearReport]  # the same assessments /iku shows, per quarter begun and the year
     registers: list[Sheet]
     history: list[tuple[AuditEntry, str]]
 
 
-async def collect(session: AsyncSession, year: int, today: date, tz: ZoneInfo) -> YearReport:
+async def collect(session: AsyncSession, year: int, today: date, tz: ZoneInfo, bands: targets.Bands) -> YearReport:
     products = await products_of_year(session, year)
     cases = await cases_of_year(session, year)
     sheets = [
@@ -209,4 +210,5 @@ async def collect(session: AsyncSession, year: int, today: date, tz: ZoneInfo) -
     start = datetime(year, 1, 1, tzinfo=tz)
     end = datetime(year + 1, 1, 1, tzinfo=tz)
     history = await history_of_year(session, start, end)
-    return YearReport(year, min(today, date(year, 12, 31)), sheets, history)
+    assessed = await targets.year_report(session, year, today, bands)
+    return YearReport(year, min(today, date(year, 12, 31)), assessed, sheets, history)

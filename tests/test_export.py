@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 import subprocess
 from datetime import date, datetime
+from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
 
@@ -227,3 +229,76 @@ async def test_libreoffice_opens_the_workbook(seeded, tmp_path) -> None:
     path = tmp_path / "IKU-Bagian-Hukum-2026.xlsx"
     path.write_bytes(sent_document(seeded, start).files["document"])
     assert (await asyncio.to_thread(pdf_by_libreoffice, path)).startswith(b"%PDF")
+
+
+def _percent(text: str) -> Decimal | None:
+    """`1 dari 3 (33,33%)` -> Decimal('33.33')."""
+    found = re.search(r"\(([0-9.]+,[0-9]{2})%\)", text)
+    return None if found is None else Decimal(found.group(1).replace(".", "").replace(",", "."))
+
+
+async def test_capaian_sheet_matches_iku_for_each_quarter(seeded) -> None:
+    for command in ("/target iku1 80", "/target iku3 tw2 40", "/target iku3 50"):
+        assert (await seeded.say(command)).startswith("✅"), command
+    start = len(seeded.api.calls)
+    await seeded.send("/ekspor 2026")
+    book = load_workbook(BytesIO(sent_document(seeded, start).files["document"]))
+    assert book.sheetnames == ["Capaian IKU", "Produk Hukum", "Perkara", "Riwayat"]
+    ws = book["Capaian IKU"]
+    assert ws["A1"].value == "Capaian Indikator Kinerja Utama (IKU) Tahun 2026"
+    assert ws["A2"].value == "Bagian Hukum Sekretariat Daerah Kota Probolinggo"
+    assert "Data s.d. 24 November 2026" in ws["A3"].value
+    header_row = next(r for r in range(1, 10) if ws.cell(row=r, column=1).value == "No")
+    header = [c.value for c in ws[header_row]]
+    assert header == [
+        "No",
+        "Sasaran",
+        "Indikator Kinerja Utama",
+        "Formulasi",
+        "Sumber Data",
+        "Penanggung Jawab",
+        "Target",
+        "Realisasi TW I",
+        "Realisasi TW II",
+        "Realisasi TW III",
+        "Realisasi TW IV",
+        "Capaian",
+        "Predikat",
+    ]
+    assert ws.freeze_panes == f"A{header_row + 1}"
+    rows = [dict(zip(header, r, strict=True)) for r in ws.iter_rows(min_row=header_row + 1, values_only=True)]
+    assert [r["No"] for r in rows] == [1, 2, 3]
+    assert str(rows[0]["Indikator Kinerja Utama"]).startswith("IKU-1")
+    assert rows[0]["Penanggung Jawab"] == "Subbag Dokumentasi dan Informasi Hukum"
+    assert all(r["Sasaran"] and r["Formulasi"] and r["Sumber Data"] for r in rows)
+    # Percent cells hold numbers formatted as percent, not text.
+    target_cell = ws.cell(row=header_row + 1, column=header.index("Target") + 1)
+    assert target_cell.number_format == "0.00%" and target_cell.value == pytest.approx(0.8)
+    for quarter, column in enumerate(("Realisasi TW I", "Realisasi TW II", "Realisasi TW III", "Realisasi TW IV"), 1):
+        iku = await seeded.say(f"/iku 2026 tw{quarter}")
+        lines = [line for line in iku.splitlines() if line.startswith("Realisasi s.d. Triwulan")]
+        assert len(lines) == 3, iku
+        for row, line in zip(rows, lines, strict=True):
+            expected = _percent(line)
+            shown = row[column]
+            assert (shown is None) == (expected is None), (quarter, row, line)
+            if expected is not None:
+                assert Decimal(str(shown)) * 100 == pytest.approx(expected), (quarter, line)
+    year = await seeded.say("/iku 2026")
+    assert "Capaian: 41,67% (Kurang Berhasil)" in year
+    assert rows[0]["Capaian"] == pytest.approx(0.4167, abs=1e-4) and rows[0]["Predikat"] == "Kurang Berhasil"
+    assert rows[1]["Target"] is None and rows[1]["Predikat"] == "target belum ditetapkan"
+    assert rows[2]["Capaian"] == pytest.approx(1.0) and rows[2]["Predikat"] == "Sangat Berhasil"
+
+
+async def test_quarters_not_begun_are_left_empty(harness, clock) -> None:
+    clock.set(datetime(2026, 5, 5, 10, 0, tzinfo=clock.tz))
+    assert (await harness.say("/usul perwali 2026-02-01 Satu")).startswith("✅")
+    start = len(harness.api.calls)
+    await harness.send("/ekspor")
+    ws = load_workbook(BytesIO(sent_document(harness, start).files["document"]))["Capaian IKU"]
+    header_row = next(r for r in range(1, 10) if ws.cell(row=r, column=1).value == "No")
+    header = [c.value for c in ws[header_row]]
+    first = dict(zip(header, next(ws.iter_rows(min_row=header_row + 2, values_only=True)), strict=True))
+    assert first["Realisasi TW I"] == 0 and first["Realisasi TW II"] == 0  # IKU-2: 0 of 1 enacted
+    assert first["Realisasi TW III"] is None and first["Realisasi TW IV"] is None
