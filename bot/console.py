@@ -147,12 +147,18 @@ class Console:
         await self.application.process_update(update)
 
 
-async def run_console(settings: Settings, user_id: int, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> None:
+async def run_console(
+    settings: Settings,
+    user_id: int,
+    stdin: TextIO = sys.stdin,
+    out: TextIO = sys.stdout,
+    save_dir: Path | None = None,
+) -> None:
     api = OfflineBotApi()
     settings.ensure_data_dir()
     await asyncio.to_thread(upgrade, settings.async_database_url)
     application = build_application(settings, request=api, rate_limit=False, migrate=False)
-    console = Console(application, api, user_id, out)
+    console = Console(application, api, user_id, out, save_dir)
     interactive = stdin.isatty()
     async with running(application):
         if interactive:

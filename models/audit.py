@@ -96,3 +96,24 @@ async def record_change(
         after=snapshot(row),
         update_id=update_id,
     )
+
+
+async def record_removal(
+    session: AsyncSession, row: SQLModel, action: str, *, at: datetime, actor_id: int, update_id: int | None = None
+) -> AuditEntry:
+    """Delete `row` and record its last state, in the caller's transaction: undo puts it back as it was."""
+    key = sa_inspect(type(row)).primary_key[0].key
+    entity_id, before = getattr(row, key), snapshot(row)
+    await session.delete(row)
+    await session.flush()
+    return await record(
+        session,
+        at=at,
+        actor_id=actor_id,
+        action=action,
+        entity=action.split(".", 1)[0],
+        entity_id=entity_id,
+        before=before,
+        after=None,
+        update_id=update_id,
+    )

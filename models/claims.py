@@ -41,10 +41,14 @@ async def reclaim(db: Database, model: type[SQLModel], row: Any, *, expect: str,
     return True
 
 
-async def settle(db: Database, model: type[SQLModel], row: Any, *, by: str, **values: Any) -> bool:
-    """Move a claimed row on, only while this worker still owns it."""
+async def settle(
+    db: Database, model: type[SQLModel], row: Any, *, by: str | None, expect: str = CLAIMED, **values: Any
+) -> bool:
+    """Move a row on from `expect` (and, if `by`, only while this worker still owns it)."""
     table: Any = model
-    query = update(table).where(col(table.id) == row.id, col(table.status) == CLAIMED, col(table.claimed_by) == by)
+    query = update(table).where(col(table.id) == row.id, col(table.status) == expect)
+    if by is not None:
+        query = query.where(col(table.claimed_by) == by)
     async with db.session() as session:
         result = await session.exec(query.values(**values))
     if result.rowcount != 1:

@@ -343,30 +343,12 @@ async def _first_row_of_slot(db: Database, row: DigestDelivery) -> bool:
 
 async def reclaim(db: Database, row: DigestDelivery, *, by: str, now: datetime) -> bool:
     """Take a `retry` row for another attempt; False if another worker took it first."""
-    async with db.session() as session:
-        result = await session.exec(
-            update(DigestDelivery)
-            .where(col(DigestDelivery.id) == row.id, col(DigestDelivery.status) == RETRY)
-            .values(status=CLAIMED, claimed_by=by, claimed_at=now, attempts=DigestDelivery.attempts + 1)
-        )
-    if result.rowcount != 1:
-        return False
-    row.status, row.claimed_by, row.claimed_at, row.attempts = CLAIMED, by, now, row.attempts + 1
-    return True
+    return await claims.reclaim(db, DigestDelivery, row, expect=RETRY, by=by, now=now)
 
 
 async def settle(db: Database, row: DigestDelivery, *, by: str | None, expect: str = CLAIMED, **values: Any) -> bool:
     """Move a row on from `expect` (and, if `by`, only while this worker still owns it)."""
-    query = update(DigestDelivery).where(col(DigestDelivery.id) == row.id, col(DigestDelivery.status) == expect)
-    if by is not None:
-        query = query.where(col(DigestDelivery.claimed_by) == by)
-    async with db.session() as session:
-        result = await session.exec(query.values(**values))
-    if result.rowcount != 1:
-        return False
-    for key, value in values.items():
-        setattr(row, key, value)
-    return True
+    return await claims.settle(db, DigestDelivery, row, by=by, expect=expect, **values)
 
 
 async def record_skipped(db: Database, *, chat_id: int, slot: datetime, by: str, now: datetime, reason: str) -> bool:

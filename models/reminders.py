@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
@@ -224,7 +225,7 @@ async def settle(
 ) -> bool:
     if status == RETRY and row.attempts >= MAX_ATTEMPTS:
         status = FAILED
-    values: dict[str, object] = {"status": status, "error": error[:1000] if error else None}
+    values: dict[str, Any] = {"status": status, "error": error[:1000] if error else None}
     if status == SENT:
         values["sent_at"] = now
     return await claims.settle(db, ReminderDelivery, row, by=by, **values)

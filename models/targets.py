@@ -335,20 +335,7 @@ async def set_target(
     if change.percent is None:
         if row is None:
             raise InputError(f"{change.label} belum ditetapkan; tidak ada yang dihapus.", example)
-        before = audit.snapshot(row)
-        await session.delete(row)
-        await session.flush()
-        await audit.record(
-            session,
-            at=now,
-            actor_id=member.user_id,
-            action="target.remove",
-            entity="target",
-            entity_id=row.id,
-            before=before,
-            after=None,
-            update_id=update_id,
-        )
+        await audit.record_removal(session, row, "target.remove", at=now, actor_id=member.user_id, update_id=update_id)
         return row, earlier
     if earlier == change.percent:
         raise InputError(f"{change.label} sudah {_plain(change.percent)}%; tidak ada yang diubah.", example)

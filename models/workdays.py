@@ -138,18 +138,5 @@ async def remove(
                 EXAMPLE_REMOVE,
             )
         raise InputError(f"{validation.human_date(day)} tidak tercatat sebagai hari libur tambahan.", "/libur")
-    before = audit.snapshot(row)
-    await session.delete(row)
-    await session.flush()
-    await audit.record(
-        session,
-        at=now,
-        actor_id=actor_id,
-        action="holiday.remove",
-        entity="holiday",
-        entity_id=day.isoformat(),
-        before=before,
-        after=None,
-        update_id=update_id,
-    )
+    await audit.record_removal(session, row, "holiday.remove", at=now, actor_id=actor_id, update_id=update_id)
     return DayOff(day, row.name, ADDED)

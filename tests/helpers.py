@@ -134,3 +134,10 @@ def ids_in(reply: str) -> list[int]:
     import re
 
     return [int(m) for m in re.findall(r"#(\d+)", reply)]
+
+
+def sent_document(harness: BotHarness, start: int):
+    """The one document the bot sent since call number `start`."""
+    calls = [c for c in harness.api.calls[start:] if c.method == "sendDocument"]
+    assert len(calls) == 1, [c.method for c in harness.api.calls[start:]]
+    return calls[0]

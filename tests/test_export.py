@@ -4,6 +4,7 @@ the records, the JDIH feed field by field, and the workbook converted by LibreOf
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import re
 import shutil
@@ -19,7 +20,7 @@ from openpyxl import load_workbook
 from bot import cli
 from models import jdih
 from tests.conftest import ADMIN
-from tests.helpers import PIMPINAN, STRANGER, join, product
+from tests.helpers import PIMPINAN, STRANGER, join, product, sent_document
 
 SEED = (
     "/usul perwali 2026-03-01 Tata Cara Pengelolaan Arsip Daerah",
@@ -46,12 +47,6 @@ async def seeded(harness):
         reply = await harness.say(command)
         assert reply.startswith("✅"), (command, reply)
     return harness
-
-
-def sent_document(harness, start: int):
-    calls = [c for c in harness.api.calls[start:] if c.method == "sendDocument"]
-    assert len(calls) == 1, [c.method for c in harness.api.calls[start:]]
-    return calls[0]
 
 
 def rows_of(ws) -> list[list]:
@@ -302,3 +297,15 @@ async def test_quarters_not_begun_are_left_empty(harness, clock) -> None:
     first = dict(zip(header, next(ws.iter_rows(min_row=header_row + 2, values_only=True)), strict=True))
     assert first["Realisasi TW I"] == 0 and first["Realisasi TW II"] == 0  # IKU-2: 0 of 1 enacted
     assert first["Realisasi TW III"] is None and first["Realisasi TW IV"] is None
+
+
+async def test_the_console_saves_the_workbook_it_is_sent(db_url, tmp_path) -> None:
+    from bot.console import run_console
+    from tests.conftest import make_settings
+
+    out = io.StringIO()
+    stdin = io.StringIO("/usul perwali 2026-03-01 Satu\n/ekspor\n")
+    await run_console(make_settings(db_url), ADMIN, stdin=stdin, out=out, save_dir=tmp_path)
+    saved = list(tmp_path.glob("IKU-Bagian-Hukum-*.xlsx"))
+    assert len(saved) == 1 and f"[berkas terlampir, disimpan di {saved[0]}]" in out.getvalue()
+    assert load_workbook(saved[0])["Produk Hukum"]["C2"].value == "Satu"

@@ -15,7 +15,7 @@ from telegram import Update
 from bot.offline_api import document_data
 from models.tables import AuditEntry, Case, Product
 from tests.conftest import ADMIN, BotHarness, running_harness
-from tests.helpers import KASUBBAG_PERUNDANGAN, STRANGER, all_rows, audit_rows, count, join
+from tests.helpers import KASUBBAG_PERUNDANGAN, STRANGER, all_rows, audit_rows, count, join, sent_document
 
 PRODUCT_HEADERS: list[Any] = [
     "ID",
@@ -76,23 +76,17 @@ async def send_file(
     return await harness.process(update)
 
 
-def last_document(harness: BotHarness, start: int):
-    docs = [c for c in harness.api.calls[start:] if c.method == "sendDocument"]
-    assert len(docs) == 1
-    return docs[0]
-
-
 async def test_impor_alone_sends_the_template_with_the_export_headers(harness) -> None:
     start = len(harness.api.calls)
     replies = await harness.send("/impor")
-    call = last_document(harness, start)
+    call = sent_document(harness, start)
     assert call.filenames["document"] == "templat-impor.xlsx"
     assert "kirim kembali berkasnya" in replies[0]
     book = load_workbook(io.BytesIO(call.files["document"]))
     assert book.sheetnames[:3] == ["Petunjuk", "Produk Hukum", "Perkara"]
     export_start = len(harness.api.calls)
     await harness.send("/ekspor")
-    exported = load_workbook(io.BytesIO(last_document(harness, export_start).files["document"]))
+    exported = load_workbook(io.BytesIO(sent_document(harness, export_start).files["document"]))
     for sheet in ("Produk Hukum", "Perkara"):
         assert [c.value for c in book[sheet][1]] == [c.value for c in exported[sheet][1]]
         assert book[sheet].max_row == 2  # one example row
@@ -288,7 +282,7 @@ async def test_a_year_exported_then_imported_into_an_empty_bot_gives_the_same_ik
         assert (await harness.say(command)).startswith("✅"), command
     start = len(harness.api.calls)
     await harness.send("/ekspor 2026")
-    exported = last_document(harness, start).files["document"]
+    exported = sent_document(harness, start).files["document"]
     questions = ["/iku 2026", "/iku 2026 tw1", "/iku 2026 tw2", "/iku 2026 tw3", "/iku 2026 tw4"]
     expected = [await harness.say(q) for q in questions]
 
@@ -299,7 +293,7 @@ async def test_a_year_exported_then_imported_into_an_empty_bot_gives_the_same_ik
         assert [await fresh.say(q) for q in questions] == expected
         start = len(fresh.api.calls)
         await fresh.send("/ekspor 2026")
-        again = last_document(fresh, start).files["document"]
+        again = sent_document(fresh, start).files["document"]
     # Every field comes back; the ids, the legal status (links are not imported) and what is derived from
     # other records (level, hearings) are left out of the comparison.
     skip = {"ID", "Status", "Tingkat", "Sidang Berikutnya"}
