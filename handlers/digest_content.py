@@ -36,6 +36,7 @@ _SHRINK = ((RECENT_ITEMS, ATTENTION_ITEMS), (2, 3), (1, 2), (0, 1), (0, 0))
 ACTIVITY_LABELS = {
     "proposed": "Diusulkan",
     "enacted": "Ditetapkan",
+    "promulgated": "Diundangkan",
     "published": "Dipublikasikan",
     "started": "Perkara mulai ditangani",
     "resolved": "Perkara selesai",
@@ -219,7 +220,12 @@ def _some(lines: Sequence[str], total: int, limit: int) -> list[str]:
 def _product_item(product: Product, event: str) -> str:
     ref = escape(replies.product_ref(product))
     title = escape(shorten(product.title, TITLE_CHARS))
-    day = {"proposed": product.proposed_on, "enacted": product.enacted_on, "published": product.published_on}[event]
+    day = {
+        "proposed": product.proposed_on,
+        "enacted": product.enacted_on,
+        "promulgated": product.promulgated_on,
+        "published": product.published_on,
+    }[event]
     assert day is not None  # listed under an event only when it has that date
     number = f", No. {product.number}/{product.number_year}" if event != "proposed" and product.number else ""
     return f"• <b>{ref}</b> {title} ({human_date(day)}{number})"
@@ -229,8 +235,10 @@ def _case_item(case: Case, event: str) -> str:
     day = case.started_on if event == "started" else case.resolved_on
     assert day is not None  # listed under an event only when it has that date
     text = f"• <b>#{case.id}</b> {escape(shorten(case.register_number, 40))}"
-    if event == "resolved" and case.outcome:
-        text += f" — {escape(shorten(case.outcome, 40))}"
+    said = [replies.RESULT_LABEL.get(case.result, case.result)] if case.result else []
+    said += [case.outcome] if case.outcome else []
+    if event == "resolved" and said:
+        text += f" — {escape(shorten(': '.join(said), 40))}"
     elif case.description:
         text += f" — {escape(shorten(case.description, 40))}"
     return text + f" ({human_date(day)})"

@@ -184,3 +184,18 @@ async def test_console(enacted):
     await console.say("/undangkan 2 2026-03-13")
     assert "Berita Daerah Kota Probolinggo Tahun 2026 Nomor 1" in out.getvalue()
     assert "<b>" not in out.getvalue()
+
+
+async def test_the_digest_lists_promulgations_and_the_result_of_resolved_cases(harness):
+    for command in (
+        "/usul perda 2026-11-16 Pajak Daerah",
+        "/tetapkan 1 3 2026-11-17",
+        "/undangkan 1 2026-11-18 4",
+        "/perkara 1/Pdt.G/2026/PN Prb 2026-11-17 Gugatan",
+        "/selesai 1 2026-11-20 menang Gugatan ditolak",
+    ):
+        assert "✅" in await harness.say(command), command
+    text = "\n".join(await harness.send("/ringkasan"))
+    assert "Diundangkan: 1" in text
+    assert "(18 November 2026" in text.split("Diundangkan: 1", 1)[1].split("\n", 2)[1]
+    assert "— Menang: Gugatan ditolak (20 November 2026)" in text
