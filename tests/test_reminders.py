@@ -408,6 +408,7 @@ async def test_the_button_under_pengingat_switches_like_the_command(team):
     assert await team.press("Matikan", user=STAF_BANKUM) == ["✅ Pengingat Anda dimatikan."]
     assert not (await member(team, STAF_BANKUM)).reminders
     [entry] = await audit_rows(team, "member.reminders")
+    assert entry.before is not None and entry.after is not None
     assert entry.actor_id == STAF_BANKUM and entry.before["reminders"] and not entry.after["reminders"]
     # The old button pressed again (its removal may fail at Telegram): only says so, writes nothing.
     [(_, old, _)] = team.buttons()
