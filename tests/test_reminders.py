@@ -441,3 +441,11 @@ async def test_a_redelivered_press_is_applied_once(team):
     assert await team.process(press) == ["✅ Pengingat Anda dimatikan."]
     await team.process(press)
     assert len(await audit_rows(team, "member.reminders")) == 1
+
+
+async def test_the_pengingat_button_works_beside_an_open_dialogue(team):
+    assert "Ketik tanggal hari libur" in await team.say("/libur tambah")
+    await team.say("/pengingat")
+    assert await team.press("Matikan") == ["✅ Pengingat Anda dimatikan."]  # not taken as a stale dialogue button
+    assert not (await member(team, ADMIN)).reminders
+    assert "Ketik nama hari libur" in await team.say("24-12-2026")  # the dialogue goes on
