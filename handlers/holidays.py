@@ -29,7 +29,7 @@ USAGE = (
     "<code>/libur [tahun]</code> — daftar hari libur\n"
     "<code>/libur tambah &lt;tanggal&gt; &lt;nama&gt;</code> — tambah cuti bersama atau libur lokal (admin)\n"
     "<code>/libur hapus &lt;tanggal&gt;</code> — hapus hari libur tambahan (admin)\n"
-    "<code>/libur tambah</code> atau <code>/libur hapus</code> saja — dengan tombol (admin)"
+    "<code>/libur tambah</code> atau <code>/libur hapus</code> saja — langkah demi langkah dengan tombol (admin)"
 )
 
 
@@ -38,8 +38,7 @@ def day_off_line(day_off: workdays.DayOff) -> str:
     return f"• {escape(day)} — {escape(day_off.name)} <i>({day_off.source})</i>"
 
 
-async def _listing(update: Update, context: BotContext, args: list[str]) -> None:
-    member = await member_of(update, context)
+async def _listing(update: Update, context: BotContext, member: Member, args: list[str]) -> None:
     try:
         if len(args) > 1:
             raise InputError("Sebutkan satu tahun saja, atau tambah/hapus.", "/libur 2026")
@@ -68,7 +67,7 @@ async def _preface(update: Update, context: BotContext, args: list[str]) -> list
         user = update.effective_user
         await send(update, refusal(user.id if user else 0, member))
         return None
-    await _listing(update, context, args)
+    await _listing(update, context, member, args)
     return None
 
 
