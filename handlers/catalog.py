@@ -196,20 +196,22 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "pengingat",
         "Pengingat pribadi Anda",
-        "/pengingat [nyala|mati]",
+        "/pengingat [nyala|mati] (atau tombol di bawah /pengingat)",
         run=reminders.pengingat,
         permission=Action.read,
     ),
-    # Listing is for every member; `tambah` and `hapus` check Action.manage_holidays themselves.
-    Command("libur", "Hari libur", "/libur [tahun]", run=holidays.libur, permission=Action.read),
+    # Listing is for every member; `tambah` and `hapus` (one line or dialogue) are the admins' (the form's
+    # `available`).
+    Command("libur", "Hari libur", "/libur [tahun] (admin: /libur tambah · /libur hapus)", form=holidays.LIBUR),
     Command("bantuan", "Petunjuk penggunaan", "/bantuan", callback=bantuan, in_groups=True, aliases=("start", "help")),
 )
 
 # Updates that are not commands (the bot added to or removed from a group, a group becoming a supergroup).
 OTHER_HANDLERS: tuple[BaseHandler[Update, BotContext, None], ...] = digest.HANDLERS
 # Registered before the dialogues: the buttons of an import preview and the documents sent for /impor,
-# which an open dialogue would otherwise take as its own (or as stale) input.
-EARLY_HANDLERS = tuple(importing.handlers())
+# and the reminder switch under /pengingat, which an open dialogue would otherwise take as its own (or as
+# stale) input.
+EARLY_HANDLERS = (*importing.handlers(), *reminders.handlers())
 
 
 def for_member(member: Member | None) -> list[Command]:

@@ -133,6 +133,8 @@ class Step:
     typed_prompt: str = "Ketik isiannya:"  # shown after that button
     optional: bool = False  # text step: offers "Lewati"
     listing: Listing | None = None  # pick step: (label, id) page and total
+    # A pick step whose listing depends on today or the values so far (instead of `listing`).
+    listing_on: Callable[[StepInput, int, int], Awaitable[tuple[list[tuple[str, int]], int]]] | None = None
     empty: str = "Tidak ada data yang dapat dipilih."
     applies: Callable[[dict[str, Any]], bool] = lambda values: True
 
@@ -481,13 +483,19 @@ def _date_rows(draft: Draft) -> Rows:
 
 async def _pick_rows(draft: Draft, step: Step, inp: StepInput) -> tuple[Rows, int] | None:
     """A page of records to pick, with ‹ › when there are more; None when there is nothing at all."""
-    assert step.listing is not None
-    items, total = await step.listing(inp.session, draft.page * PAGE_SIZE, PAGE_SIZE)
+
+    async def page(offset: int) -> tuple[list[tuple[str, int]], int]:
+        if step.listing_on is not None:
+            return await step.listing_on(inp, offset, PAGE_SIZE)
+        assert step.listing is not None
+        return await step.listing(inp.session, offset, PAGE_SIZE)
+
+    items, total = await page(draft.page * PAGE_SIZE)
     if total == 0:
         return None
     if not items and draft.page > 0:  # the list shrank meanwhile
         draft.page = 0
-        items, total = await step.listing(inp.session, 0, PAGE_SIZE)
+        items, total = await page(0)
     rows = [
         [_button(shorten(label, BUTTON_LABEL_CHARS), draft.form, draft.step, Op.pick, item_id)]
         for label, item_id in items

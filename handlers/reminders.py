@@ -1,19 +1,25 @@
-"""/pengingat (a member's own reminders, on or off) and the reminder messages themselves."""
+"""/pengingat (a member's own reminders, on or off, with a Matikan/Nyalakan button under the overview) and
+the reminder messages themselves."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 from html import escape
+from typing import Any
 
 from babel.dates import format_date
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
+from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from handlers import replies
-from handlers.common import answer_error, now, send, write
+from handlers.common import answer_button, answer_error, member_of, now, refusal, send, write
 from handlers.services import BotContext
 from handlers.telegram_limits import shorten
 from models import reminders, workdays
 from models.errors import InputError
+from models.permissions import Action, allowed
 from models.products import KIND_SHORT, official_name
 from models.reminders import HEARING_EVE, UNPUBLISHED, Due, Overview
 from models.tables import Case, Hearing, Kind, Member, Product
@@ -117,6 +123,19 @@ def overview(member: Member, view: Overview, rules: reminders.Rules, today: date
     return "\n".join(lines)
 
 
+# The button under the overview: `pengingat|<nyala|mati>|<user id>`. The user id keeps a button in a
+# group from switching the reminders of whoever presses it instead of the one who asked.
+PREFIX = "pengingat"
+OTHERS_BUTTON = "Tombol ini milik anggota lain; kirim /pengingat untuk pengingat Anda sendiri."
+
+
+def switch_button(member: Member) -> InlineKeyboardMarkup:
+    on = not member.reminders
+    label = "Nyalakan" if on else "Matikan"
+    data = f"{PREFIX}|{'nyala' if on else 'mati'}|{member.user_id}"
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)]])
+
+
 async def pengingat(update: Update, context: BotContext, member: Member) -> None:
     """/pengingat [nyala|mati]: any member, for themselves."""
     svc = context.services
@@ -129,9 +148,13 @@ async def pengingat(update: Update, context: BotContext, member: Member) -> None
         async with svc.db.session() as session:
             calendar = await workdays.load(session)
             view = await reminders.overview(session, member, svc.clock.now(), calendar, svc.reminder_rules)
-        await send(update, overview(member, view, svc.reminder_rules, svc.clock.today()))
+        text = overview(member, view, svc.reminder_rules, svc.clock.today())
+        await send(update, text, reply_markup=switch_button(member))
         return
+    await _switch(update, context, member, on)
 
+
+async def _switch(update: Update, context: BotContext, member: Member, on: bool) -> None:
     async def work(session) -> str:
         changed_member, changed = await reminders.switch(
             session, user_id=member.user_id, on=on, now=now(context), update_id=update.update_id
@@ -145,3 +168,32 @@ async def pengingat(update: Update, context: BotContext, member: Member) -> None
         return text
 
     await write(update, context, work)
+
+
+async def on_press(update: Update, context: BotContext) -> None:
+    """Matikan or Nyalakan under an overview: the same switch as `/pengingat mati|nyala`. Pressing an old
+    button again only says the reminders are already so; a redelivered press is not applied twice (the
+    ledger)."""
+    query = update.callback_query
+    user = update.effective_user
+    if query is None or user is None:
+        return
+    _, word, owner = (query.data or "||").split("|", 2)
+    if owner != str(user.id):
+        await answer_button(query, OTHERS_BUTTON, alert=True)
+        return
+    member = await member_of(update, context)
+    if member is None or not allowed(member, Action.read):
+        await answer_button(query)
+        await send(update, refusal(user.id, member))
+        return
+    await answer_button(query)
+    if query.message is not None:
+        with contextlib.suppress(TelegramError):  # the press counts even if the old buttons stay
+            await query.edit_message_reply_markup(None)
+    await _switch(update, context, member, word == "nyala")
+
+
+def handlers() -> list[BaseHandler[Update, Any, Any]]:
+    """Registered before the dialogues, which would otherwise take the button as a stale one of theirs."""
+    return [CallbackQueryHandler(on_press, pattern=rf"^{PREFIX}\|(nyala|mati)\|")]

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 import holidays
-from sqlmodel import select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import audit, validation
@@ -103,20 +103,8 @@ async def add(
     session: AsyncSession, *, day: date, name: str, actor_id: int, now: datetime, update_id: int | None = None
 ) -> DayOff:
     check_day(day, EXAMPLE_ADD)
-    name = validation.prose(name)
-    if not name:
-        raise InputError("Sebutkan nama hari libur sesudah tanggalnya.", EXAMPLE_ADD)
-    if len(name) > MAX_NAME_CHARS:
-        raise InputError(f"Nama hari libur terlalu panjang (maksimal {MAX_NAME_CHARS} karakter).", EXAMPLE_ADD)
-    existing = await session.get(Holiday, day)
-    if existing is not None:
-        raise InputError(
-            f"{validation.human_date(day)} sudah tercatat sebagai hari libur: {existing.name}.", EXAMPLE_REMOVE
-        )
-    if (national_name := national(day.year).get(day)) is not None:
-        raise InputError(
-            f"{validation.human_date(day)} sudah hari libur nasional: {national_name}.", "/libur " + str(day.year)
-        )
+    name = clean_name(name)
+    await check_new(session, day)
     row = Holiday(day=day, name=name, created_by=actor_id, created_at=now)
     session.add(row)
     await session.flush()
@@ -124,9 +112,42 @@ async def add(
     return DayOff(day, name, ADDED)
 
 
+def clean_name(name: str) -> str:
+    name = validation.prose(name)
+    if not name:
+        raise InputError("Sebutkan nama hari libur sesudah tanggalnya.", EXAMPLE_ADD, "name")
+    if len(name) > MAX_NAME_CHARS:
+        raise InputError(f"Nama hari libur terlalu panjang (maksimal {MAX_NAME_CHARS} karakter).", EXAMPLE_ADD, "name")
+    return name
+
+
+async def check_new(session: AsyncSession, day: date) -> date:
+    """A day that may be added: in range, not added already, not a national holiday."""
+    check_day(day, EXAMPLE_ADD)
+    existing = await session.get(Holiday, day)
+    if existing is not None:
+        raise InputError(
+            f"{validation.human_date(day)} sudah tercatat sebagai hari libur: {existing.name}.", EXAMPLE_REMOVE, "day"
+        )
+    if (national_name := national(day.year).get(day)) is not None:
+        raise InputError(
+            f"{validation.human_date(day)} sudah hari libur nasional: {national_name}.",
+            "/libur " + str(day.year),
+            "day",
+        )
+    return day
+
+
 async def remove(
     session: AsyncSession, *, day: date, actor_id: int, now: datetime, update_id: int | None = None
 ) -> DayOff:
+    row = await removable(session, day)
+    await audit.record_removal(session, row, "holiday.remove", at=now, actor_id=actor_id, update_id=update_id)
+    return DayOff(day, row.name, ADDED)
+
+
+async def removable(session: AsyncSession, day: date) -> Holiday:
+    """The admin-added holiday on `day`; national ones cannot be removed."""
     check_day(day, EXAMPLE_REMOVE)
     row = await session.get(Holiday, day)
     if row is None:
@@ -136,7 +157,17 @@ async def remove(
                 f"{validation.human_date(day)} adalah hari libur nasional ({national_name}) dan tidak dapat "
                 "dihapus; yang dapat dihapus hanya hari libur yang ditambahkan admin.",
                 EXAMPLE_REMOVE,
+                "remove",
             )
-        raise InputError(f"{validation.human_date(day)} tidak tercatat sebagai hari libur tambahan.", "/libur")
-    await audit.record_removal(session, row, "holiday.remove", at=now, actor_id=actor_id, update_id=update_id)
-    return DayOff(day, row.name, ADDED)
+        raise InputError(
+            f"{validation.human_date(day)} tidak tercatat sebagai hari libur tambahan.", "/libur", "remove"
+        )
+    return row
+
+
+async def added_from(session: AsyncSession, year: int, *, offset: int, limit: int) -> tuple[list[Holiday], int]:
+    """A page of the admin-added holidays of `year` and later, earliest first, and how many there are."""
+    since = col(Holiday.day) >= date(year, 1, 1)
+    total = (await session.exec(select(func.count()).select_from(Holiday).where(since))).one()
+    rows = await session.exec(select(Holiday).where(since).order_by(col(Holiday.day)).offset(offset).limit(limit))
+    return list(rows.all()), total

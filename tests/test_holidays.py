@@ -68,7 +68,6 @@ async def test_adding_and_removing_a_day_is_audited(harness):
 @pytest.mark.parametrize(
     ("command", "expected"),
     [
-        ("/libur tambah", "Sebutkan tanggalnya."),
         ("/libur tambah Cuti bersama", "Sebutkan tanggalnya."),
         ("/libur tambah 2026-12-24", "Sebutkan nama hari libur sesudah tanggalnya."),
         ("/libur tambah 31-02-2026 Tidak ada", "Tanggal «31-02-2026» tidak valid."),
@@ -76,7 +75,6 @@ async def test_adding_and_removing_a_day_is_audited(harness):
         ("/libur tambah 2026-12-02 Dua kali", "2 Desember 2026 sudah tercatat sebagai hari libur: Hari uji."),
         ("/libur tambah 1999-12-24 Dulu", "Tahun 1999 di luar rentang 2000–2100."),
         ("/libur tambah 2026-12-24 " + "x" * 201, "Nama hari libur terlalu panjang (maksimal 200 karakter)."),
-        ("/libur hapus", "Sebutkan tanggalnya."),
         ("/libur hapus 2026-12-03", "3 Desember 2026 tidak tercatat sebagai hari libur tambahan."),
         ("/libur hapus 2026-12-25", "25 Desember 2026 adalah hari libur nasional (Hari Raya Natal) dan tidak dapat"),
         ("/libur hapus 2026-12-02 Hari uji", "Cukup tanggalnya saja."),
@@ -92,18 +90,22 @@ async def test_bad_input_writes_nothing(harness, command, expected):
     assert (await state(harness), await all_rows(harness, Holiday)) == before
 
 
+DIALOGUES = ("/libur tambah", "/libur hapus")
+
+
 @pytest.mark.parametrize("caller", ["admin", *PEOPLE, "stranger"])
 async def test_libur_permission_matrix(harness, caller):
     await add_everyone(harness)
     assert "✅" in await harness.say("/libur tambah 2026-12-02 Hari uji")
     user_id = {"admin": ADMIN, "stranger": STRANGER} | {name: p[0] for name, p in PEOPLE.items()}
     who = user_id[caller]
-    for command in ("/libur", "/libur tambah 2026-12-24 Cuti bersama", "/libur hapus 2026-12-02"):
+    commands = ("/libur", "/libur tambah 2026-12-24 Cuti bersama", "/libur hapus 2026-12-02", *DIALOGUES)
+    for command in commands:
         harness.clock.advance(timedelta(minutes=10))  # a stranger gets one reply per 10 minutes (bot/gate.py)
         before = await state(harness), await all_rows(harness, Holiday)
         reply = await harness.say(command, user=who)
         if caller == "admin" or (caller != "stranger" and command == "/libur"):
-            assert reply.startswith(("Hari libur 2026", "✅")), (command, reply)
+            assert reply.startswith(("Hari libur 2026", "✅", "Hari libur (1/")), (command, reply)
             continue
         assert reply.startswith("Maaf"), (command, reply)
         assert (await state(harness), await all_rows(harness, Holiday)) == before
@@ -195,3 +197,100 @@ async def test_libur_and_pengingat_through_the_console(harness):
     text = out.getvalue()
     assert "Hari libur ditambahkan: 24 Desember 2026" in text
     assert "Cuti bersama Natal (ditambahkan admin)" in text and "Pengingat Anda dimatikan" in text
+
+
+# --- the dialogues ---------------------------------------------------------------------------------------
+
+
+async def test_dialogue_adds_a_holiday_asking_again_on_a_bad_date(harness):
+    reply = await harness.say("/libur tambah")
+    assert reply.startswith("Hari libur (1/2)") and "Ketik tanggal hari libur" in reply, reply
+    assert [label for label, _, _ in harness.buttons()] == ["Batal"]
+    before = await state(harness), await all_rows(harness, Holiday)
+    for bad, said in (
+        ("31-02-2026", "⚠️ Tanggal «31-02-2026» tidak valid."),
+        ("25 Desember 2026", "⚠️ 25 Desember 2026 sudah hari libur nasional: Hari Raya Natal."),
+        ("1 Januari 1999", "⚠️ Tahun 1999 di luar rentang 2000–2100."),
+    ):
+        again = await harness.say(bad)
+        assert again.startswith(said) and "Ketik tanggal hari libur" in again, again
+    assert (await state(harness), await all_rows(harness, Holiday)) == before
+    assert "(2/2)" in await harness.say("24 Desember")  # a day and month ahead: this year's
+    summary = await harness.say("Cuti bersama Natal")
+    assert "Tambah hari libur: 24 Desember 2026 — Cuti bersama Natal" in summary
+    assert [label for label, _, _ in harness.buttons()] == ["Simpan", "Batal"]
+    assert await harness.press("Simpan") == ["✅ Hari libur ditambahkan: 24 Desember 2026 — Cuti bersama Natal."]
+    [row] = await all_rows(harness, Holiday)
+    assert (row.day, row.name, row.created_by) == (date(2026, 12, 24), "Cuti bersama Natal", ADMIN)
+    assert len(await audit_rows(harness, "holiday.add")) == 1
+    assert (await harness.say("/urungkan")).startswith("↩️ Diurungkan: hari libur ditambahkan")
+    assert await all_rows(harness, Holiday) == []
+
+
+async def test_dialogue_removes_an_added_holiday_of_this_year_or_later(harness):
+    assert "✅" in await harness.say("/libur tambah 2025-12-31 Tahun lalu")
+    for day in range(1, 11):  # ten days: two pages
+        assert "✅" in await harness.say(f"/libur tambah 2026-12-{day:02d} Uji {day}")
+    assert "✅" in await harness.say("/libur tambah 2027-01-04 Tahun depan")
+    reply = await harness.say("/libur hapus")
+    assert "Pilih hari libur tambahan yang dihapus: (halaman 1 dari 2)" in reply, reply
+    labels = [label for label, _, _ in harness.buttons()]
+    assert labels[0] == "1 Desember 2026 — Uji 1" and labels[-2:] == ["›", "Batal"] and len(labels) == 10
+    await harness.press("›")
+    labels = [label for label, _, _ in harness.buttons()]
+    assert labels == [
+        "9 Desember 2026 — Uji 9",
+        "10 Desember 2026 — Uji 10",
+        "4 Januari 2027 — Tahun depan",
+        "‹",
+        "Batal",
+    ]
+    summary = (await harness.press("4 Januari 2027 — Tahun depan"))[0]
+    assert "Hapus hari libur: 4 Januari 2027 — Tahun depan" in summary
+    assert await harness.press("Simpan") == ["✅ Hari libur dihapus: 4 Januari 2027 — Tahun depan."]
+    assert date(2027, 1, 4) not in {row.day for row in await all_rows(harness, Holiday)}
+    assert len(await audit_rows(harness, "holiday.remove")) == 1
+
+
+async def test_dialogue_removal_by_a_typed_date_and_its_mistakes(harness):
+    assert "✅" in await harness.say("/libur tambah 2026-12-24 Cuti bersama Natal")
+    await harness.say("/libur hapus")
+    before = await state(harness), await all_rows(harness, Holiday)
+    again = await harness.say("25-12-2026")
+    assert again.startswith("⚠️ 25 Desember 2026 adalah hari libur nasional") and "Pilih hari libur" in again
+    assert (await state(harness), await all_rows(harness, Holiday)) == before
+    assert "Hapus hari libur: 24 Desember 2026" in await harness.say("24-12-2026")
+    assert (await harness.press("Simpan"))[0].startswith("✅ Hari libur dihapus: 24 Desember 2026")
+
+
+async def test_dialogue_with_nothing_to_remove_says_so(harness):
+    reply = await harness.say("/libur hapus")
+    assert "Belum ada hari libur tambahan tahun ini atau sesudahnya." in reply
+    assert harness.buttons() == []
+
+
+@pytest.mark.parametrize("command", DIALOGUES)
+async def test_batal_in_a_dialogue_writes_nothing(harness, command):
+    assert "✅" in await harness.say("/libur tambah 2026-12-02 Hari uji")
+    before = await state(harness), await all_rows(harness, Holiday)
+    await harness.say(command)
+    if command == "/libur tambah":
+        await harness.say("24-12-2026")
+        await harness.say("Cuti bersama")
+    else:
+        await harness.press("2 Desember 2026 — Hari uji")
+    assert await harness.press("Batal") == ["Dialog dibatalkan; tidak ada yang disimpan."]
+    assert (await state(harness), await all_rows(harness, Holiday)) == before
+
+
+async def test_libur_dialogue_and_pengingat_button_through_the_console(harness):
+    out = io.StringIO()
+    console = Console(harness.app, harness.api, ADMIN, out)
+    for line in ("/libur tambah", "24-12-2026", "Cuti bersama Natal", "Simpan", "/pengingat", "Matikan"):
+        await console.say(line)
+    text = out.getvalue()
+    assert "Tambah hari libur: 24 Desember 2026 — Cuti bersama Natal" in text
+    assert "Hari libur ditambahkan: 24 Desember 2026 — Cuti bersama Natal." in text
+    assert "[1] Matikan" in text and "Pengingat Anda dimatikan" in text
+    [row] = await all_rows(harness, Holiday)
+    assert row.name == "Cuti bersama Natal"

@@ -400,3 +400,52 @@ async def test_an_unpublished_reminder_falling_on_a_day_off_waits_for_the_next_w
     sent = reminders_sent(team.api)
     assert set(sent) == DOKINFO and f"#{waiting.id} Perwali" in sent[STAF_DOKINFO][0]
     assert "(10 hari lalu)" in sent[STAF_DOKINFO][0]
+
+
+async def test_the_button_under_pengingat_switches_like_the_command(team):
+    await team.say("/pengingat", user=STAF_BANKUM)
+    assert [label for label, _, _ in team.buttons()] == ["Matikan"]
+    assert await team.press("Matikan", user=STAF_BANKUM) == ["✅ Pengingat Anda dimatikan."]
+    assert not (await member(team, STAF_BANKUM)).reminders
+    [entry] = await audit_rows(team, "member.reminders")
+    assert entry.before is not None and entry.after is not None
+    assert entry.actor_id == STAF_BANKUM and entry.before["reminders"] and not entry.after["reminders"]
+    # The old button pressed again (its removal may fail at Telegram): only says so, writes nothing.
+    [(_, old, _)] = team.buttons()
+    assert await team.press_data(old, user=STAF_BANKUM) == ["Pengingat Anda sudah mati."]
+    assert len(await audit_rows(team, "member.reminders")) == 1
+
+    assert (await team.say("/pengingat", user=STAF_BANKUM)).startswith("Pengingat Anda: mati")
+    assert [label for label, _, _ in team.buttons()] == ["Nyalakan"]
+    assert await team.press("Nyalakan", user=STAF_BANKUM) == ["✅ Pengingat Anda dinyalakan."]
+    assert (await member(team, STAF_BANKUM)).reminders
+    reply = await team.say("/urungkan", user=STAF_BANKUM)  # the press is undoable like the command
+    assert reply.startswith("↩️ Diurungkan: pengingat diubah"), reply
+    assert not (await member(team, STAF_BANKUM)).reminders
+
+
+async def test_a_pengingat_button_switches_only_its_owner(team):
+    await team.say("/pengingat", user=STAF_BANKUM)
+    before = await state(team)
+    for other in (KASUBBAG_BANKUM, STRANGER):
+        assert await team.press("Matikan", user=other) == []
+        assert "milik anggota lain" in team.last_answer
+    assert await state(team) == before
+    assert (await member(team, STAF_BANKUM)).reminders and (await member(team, KASUBBAG_BANKUM)).reminders
+
+
+async def test_a_redelivered_press_is_applied_once(team):
+    await team.say("/pengingat", user=STAF_BANKUM)
+    [(_, data, message_id)] = team.buttons()
+    press = team.callback_update(data, user=STAF_BANKUM, message_id=message_id)
+    assert await team.process(press) == ["✅ Pengingat Anda dimatikan."]
+    await team.process(press)
+    assert len(await audit_rows(team, "member.reminders")) == 1
+
+
+async def test_the_pengingat_button_works_beside_an_open_dialogue(team):
+    assert "Ketik tanggal hari libur" in await team.say("/libur tambah")
+    await team.say("/pengingat")
+    assert await team.press("Matikan") == ["✅ Pengingat Anda dimatikan."]  # not taken as a stale dialogue button
+    assert not (await member(team, ADMIN)).reminders
+    assert "Ketik nama hari libur" in await team.say("24-12-2026")  # the dialogue goes on
