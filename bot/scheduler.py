@@ -33,6 +33,7 @@ from telegram.ext import Application, ContextTypes
 from bot import delivery, reminders, services
 from bot.delivery import Report
 from models import digests, ledger
+from models import reminders as reminder_ledger
 from models.tables import Subscription
 
 log = logging.getLogger(__name__)
@@ -122,8 +123,9 @@ async def _on_prune_ledger(context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services.of(context.application)
     try:
         await ledger.prune(svc.db, svc.clock.utcnow())
-    except Exception:  # the next run tries again; a stale marker only costs a row
-        log.exception("pruning the update ledger failed")
+        await reminder_ledger.prune(svc.db, svc.clock.today())
+    except Exception:  # the next run tries again; a stale row only costs a row
+        log.exception("pruning the update ledger or the reminder deliveries failed")
 
 
 def trigger(sub: Subscription, application: Application) -> CronTrigger:

@@ -23,7 +23,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -316,3 +316,16 @@ async def overview(session: AsyncSession, member: Member, now: datetime, calenda
             if day is not None and day >= today - UNPUBLISHED_WINDOW:
                 out.products.append((product, day, product.id in reminded))
     return out
+
+
+# Delivery rows older than this are forgotten: by then no reminder can be owed for them again (a hearing's
+# are before the hearing, an unpublished product's within UNPUBLISHED_WINDOW of its day).
+KEEP = timedelta(days=90)
+
+
+async def prune(db: Database, today: date) -> int:
+    """Forget delivery rows of days long past, so the table stays small however long the bot runs."""
+    assert KEEP > UNPUBLISHED_WINDOW + LOOKAHEAD
+    async with db.session() as session:
+        result = await session.exec(delete(ReminderDelivery).where(col(ReminderDelivery.day) < today - KEEP))
+    return int(result.rowcount or 0)

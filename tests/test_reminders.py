@@ -449,3 +449,31 @@ async def test_the_pengingat_button_works_beside_an_open_dialogue(team):
     assert await team.press("Matikan") == ["✅ Pengingat Anda dimatikan."]  # not taken as a stale dialogue button
     assert not (await member(team, ADMIN)).reminders
     assert "Ketik nama hari libur" in await team.say("24-12-2026")  # the dialogue goes on
+
+
+async def test_old_delivery_rows_are_pruned_and_nothing_is_reminded_again(team):
+    product = await a_product(team, date(2026, 11, 23), title="Perda yang menunggu")
+    hearing = await a_hearing(team, await a_case(team), WED_9)
+    await run(team, 2026, 11, 30, 7, 0)
+    await run(team, 2026, 12, 8, 7, 0)
+    await run(team, 2026, 12, 9, 7, 0)
+    sent = sum(len(v) for v in reminders_sent(team.api).values())
+    assert {(d.kind, d.subject_id) for d in await deliveries(team)} == {
+        ("unpublished", product.id),
+        ("hearing_eve", hearing.id),
+        ("hearing_day", hearing.id),
+    }
+    # The job that prunes the update ledger forgets reminder rows 90 days after their day, when no
+    # reminder can be owed for them any more.
+    prune = type("Context", (), {"application": team.app})()
+    at(team, 2027, 2, 27, 7, 0)
+    await scheduler._on_prune_ledger(prune)
+    assert len(await deliveries(team)) == 6  # two members each
+    at(team, 2027, 3, 8, 7, 0)
+    await scheduler._on_prune_ledger(prune)
+    assert sorted({d.kind for d in await deliveries(team)}) == ["hearing_day", "hearing_eve"]
+    at(team, 2027, 3, 10, 7, 0)
+    await scheduler._on_prune_ledger(prune)
+    assert await deliveries(team) == []
+    await run(team, 2027, 3, 10, 7, 0)
+    assert sum(len(v) for v in reminders_sent(team.api).values()) == sent
