@@ -32,8 +32,9 @@ _MAX_DAYS_OFF = 60
 
 @lru_cache(maxsize=64)
 def national(year: int) -> dict[date, str]:
-    """The national public holidays of one year, in Indonesian (the package's default language for ID)."""
-    return dict(holidays.country_holidays("ID", years=year).items())
+    """The national public holidays of one year, named in Indonesian. The language is asked for explicitly:
+    left to the package, some installations name them in English."""
+    return dict(holidays.country_holidays("ID", years=year, language="id").items())
 
 
 @dataclass(frozen=True)
