@@ -21,7 +21,7 @@ from models.errors import InputError
 from models.report import ReportSettings
 from models.tables import Member
 from models.targets import Bands
-from models.validation import human_date
+from models.validation import grouped, human_date
 
 EXAMPLE = "/ekspor 2026"
 
@@ -36,7 +36,10 @@ def feed_name(day: date) -> str:
 
 def parse_year(args: list[str], day: date) -> int:
     """`[tahun]`: the year defaults to this one; a quarter makes no sense for a yearly report."""
-    period = indicators.parse_period(args, day)
+    try:
+        period = indicators.parse_period(args, day)
+    except InputError as exc:  # said as /iku's rule; the example is this command's
+        raise InputError(exc.message.replace(" atau triwulan (tw1, tw2, tw3, tw4)", ""), EXAMPLE) from exc
     if period.quarter is not None:
         raise InputError("Laporan diekspor per tahun penuh; triwulan ada sebagai kolom di dalamnya.", EXAMPLE)
     return period.year
@@ -87,7 +90,7 @@ async def ekspor(update: Update, context: BotContext, member: Member) -> None:
             await answer_error(update, InputError("/ekspor jdih tidak memakai argumen lain.", "/ekspor jdih"))
             return
         data, count = await feed_bytes(svc.db, svc.report)
-        caption = f"Data JDIH: {count} produk hukum yang sudah dipublikasikan, per {human_date(day)}."
+        caption = f"Data JDIH: {grouped(count)} produk hukum yang sudah dipublikasikan, per {human_date(day)}."
         await send_document(update, data, feed_name(day), caption)
         return
     try:

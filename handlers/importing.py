@@ -14,13 +14,14 @@ from html import escape
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ChatAction
+from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
 from handlers import workbook
 from handlers.common import answer_button, answer_error, member_of, refusal, send, send_document, today, write
 from handlers.services import BotContext
+from handlers.telegram_limits import MAX_MESSAGE_CHARS, join_within_limit, shorten
 from models import importing, report, spreadsheets, stored_state
 from models.db import as_utc
 from models.errors import InputError
@@ -38,6 +39,8 @@ SEND_IT = (
 )
 NOT_AWAITED = "Untuk mengimpor data, kirim berkas XLSX atau CSV dengan keterangan /impor (khusus admin)."
 STALE = "Pratinjau ini sudah tidak berlaku. Kirim berkasnya lagi dengan keterangan /impor."
+NO_ROWS = "Berkas ini tidak berisi baris data (selain judul kolom dan baris contoh). Isi, lalu kirim lagi."
+IN_PRIVATE = "Impor data dilakukan lewat chat pribadi dengan bot: buka chat dengan bot, lalu kirim /impor."
 
 
 async def _state(context: BotContext, user_id: int) -> dict[str, Any] | None:
@@ -51,6 +54,9 @@ async def _set_state(context: BotContext, user_id: int, value: dict[str, Any] | 
 
 async def impor(update: Update, context: BotContext, member: Member) -> None:
     """/impor without a file: the template, and the next document counts as the answer."""
+    if update.effective_chat is not None and update.effective_chat.type != ChatType.PRIVATE:
+        await send(update, IN_PRIVATE)
+        return
     content = workbook.template(report.registers())
     await send_document(update, content, TEMPLATE_NAME, SEND_IT)
     await _set_state(context, member.user_id, {"waiting_since": context.services.clock.utcnow().isoformat()})
@@ -61,16 +67,23 @@ def _awaited(state: dict[str, Any] | None, now: datetime) -> bool:
     return since is not None and now - as_utc(datetime.fromisoformat(since)) <= WAITING_FOR
 
 
+ERROR_LINE_CHARS = 300  # one row's message: a long cell quoted back is cut, so twenty rows fit a message
+
+
 def _errors_text(plan: importing.Plan) -> str:
-    shown = [escape(e.text()) for e in plan.errors[: importing.MAX_ERRORS_SHOWN]]
-    rest = len(plan.errors) - len(shown)
-    more = f"\n… dan {grouped(rest)} kesalahan lain." if rest > 0 else ""
-    return (
-        f"⚠️ Berkas belum dapat diimpor: {grouped(len(plan.errors))} baris bermasalah. Tidak ada yang disimpan.\n\n"
-        + "\n".join(shown)
-        + more
-        + "\n\nPerbaiki baris tersebut, lalu kirim berkasnya lagi."
-    )
+    """The rows in error, at most MAX_ERRORS_SHOWN, within one message, then how many more there are."""
+    shown = [escape(shorten(e.text(), ERROR_LINE_CHARS)) for e in plan.errors[: importing.MAX_ERRORS_SHOWN]]
+    hidden = len(plan.errors) - len(shown)
+    head = f"⚠️ Berkas belum dapat diimpor: {grouped(len(plan.errors))} baris bermasalah. Tidak ada yang disimpan.\n"
+    tail = "\n\nPerbaiki baris tersebut, lalu kirim berkasnya lagi."
+
+    def more(extra: int) -> str:
+        return f"… dan {grouped(extra + hidden)} kesalahan lain."
+
+    text = join_within_limit(head, shown, more, MAX_MESSAGE_CHARS - len(tail) - len(more(0)) - 1)
+    if hidden > 0 and not text.endswith("lain."):
+        text += "\n" + more(0)
+    return text + tail
 
 
 def _preview_text(name: str, plan: importing.Plan) -> str:
@@ -129,6 +142,9 @@ async def on_document(update: Update, context: BotContext) -> None:
         await send(update, _errors_text(plan))
         await _set_state(context, member.user_id, {"waiting_since": context.services.clock.utcnow().isoformat()})
         return
+    if not plan.new and not plan.skipped:
+        await send(update, NO_ROWS)
+        return
     if not plan.new:
         await send(update, f"Semua {grouped(len(plan.skipped))} baris sudah tercatat; tidak ada yang perlu disimpan.")
         await _set_state(context, member.user_id, None)
@@ -136,6 +152,11 @@ async def on_document(update: Update, context: BotContext) -> None:
     token = secrets.token_hex(4)
     await _set_state(context, member.user_id, {"token": token, "name": name, "tables": [t.to_json() for t in tables]})
     await send(update, _preview_text(name, plan), reply_markup=_buttons(token))
+
+
+async def in_group(update: Update, context: BotContext) -> None:
+    """A document captioned /impor in a group: imports happen in a private chat."""
+    await send(update, IN_PRIVATE)
 
 
 async def on_press(update: Update, context: BotContext) -> None:
@@ -187,4 +208,11 @@ def handlers() -> list[BaseHandler[Update, Any, Any]]:
     return [
         CallbackQueryHandler(on_press, pattern=rf"^{PREFIX}\|"),
         MessageHandler(filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.Document.ALL, on_document),
+        MessageHandler(
+            filters.UpdateType.MESSAGE
+            & filters.ChatType.GROUPS
+            & filters.Document.ALL
+            & filters.CaptionRegex(r"^/impor"),
+            in_group,
+        ),
     ]

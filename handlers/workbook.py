@@ -20,6 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from handlers.replies import ACTION_LABEL, ENTITY_LABEL
 from models.corrections import FIELD_LABELS, changes
 from models.db import as_utc
+from models.importing import EXAMPLE_MARK
 from models.report import CellKind, Register, Sheet
 from models.tables import AuditEntry
 from models.targets import QUARTERS, YearReport
@@ -56,6 +57,8 @@ def write_table(
     for offset, values in enumerate(rows, start=1):
         for column, (value, kind) in enumerate(zip(values, kinds, strict=True), start=1):
             cell = ws.cell(row=top + offset, column=column, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # text stays text: a title "=1+1" is not a formula (nor an injection)
             if kind in _FORMATS and value is not None:
                 cell.number_format = _FORMATS[kind]
             if kind == CellKind.text and isinstance(value, str) and "\n" in value:
@@ -187,8 +190,10 @@ TEMPLATE_EXAMPLES: dict[str, dict[str, Any]] = {
 TEMPLATE_GUIDE = (
     "Petunjuk impor",
     "",
-    "1. Isi lembar «Produk Hukum» dan/atau «Perkara»: satu baris per catatan; baris contoh boleh dihapus.",
-    "2. Judul kolom di baris pertama jangan diubah. Kolom ID, Status, dan Sidang Berikutnya diabaikan.",
+    "1. Isi lembar «Produk Hukum» dan/atau «Perkara»: satu baris per catatan. Baris contoh (ID «CONTOH») tidak",
+    "   diimpor; boleh dihapus.",
+    "2. Judul kolom di baris pertama jangan diubah. Kolom ID, Status, Tingkat, dan Sidang Berikutnya diabaikan",
+    "   (tingkat banding, kasasi, atau PK dicatat dengan /tahap sesudah impor).",
     "3. Tanggal sebagai sel tanggal atau teks (2026-03-01, 01-03-2026, 1 Maret 2026).",
     "4. Jenis: Perda, Perwali, Kepwali, atau nama lengkapnya.",
     "5. Tanggal penetapan diisi bersama nomornya; tanggal publikasi hanya untuk yang sudah ditetapkan.",
@@ -210,6 +215,7 @@ def template(registers: Sequence[Register]) -> bytes:
     for register in registers:
         example = TEMPLATE_EXAMPLES.get(register.spec.entity, {})
         row = [example.get(c.field or "") if c.extra is None and c.field != "id" else None for c in register.columns]
+        row[0] = EXAMPLE_MARK  # the ID column: import skips the example row
         ws = book.create_sheet(register.sheet)
         write_table(ws, [c.header for c in register.columns], [c.kind for c in register.columns], [row])
     return to_bytes(book)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import UniqueConstraint
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -25,6 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from models import audit, products
 from models.dates import parse_date
 from models.errors import InputError
+from models.jdih import KIND_NAME
 from models.records import FieldKind, RecordSpec, TextRule
 from models.report import Register, registers
 from models.spreadsheets import Table
@@ -32,6 +34,7 @@ from models.tables import Case, Product
 
 MAX_ERRORS_SHOWN = 20
 EXAMPLE = "/impor"
+EXAMPLE_MARK = "CONTOH"  # in the ID column of the template's example rows, which are not imported
 # The headers a sheet must have to be read as that register (the others are optional).
 REQUIRED_HEADERS = {"product": ("Jenis", "Judul", "Tanggal Usulan"), "case": ("Nomor Register", "Tanggal Mulai")}
 
@@ -98,10 +101,13 @@ def _text(value: Any) -> str:
 
 
 def kind_of(value: str) -> str:
-    """`Perda`, `perwali`, or a full name (`Peraturan Wali Kota Probolinggo`), any case."""
+    """`Perda`, `perwali`, or a full name (`Peraturan Daerah`, `Peraturan Wali Kota Probolinggo`), any case."""
+    if not value.strip():
+        raise InputError("Jenis wajib diisi (Perda, Perwali, atau Kepwali).", EXAMPLE)
     wanted = _key(value).replace("walikota", "wali kota")
     for kind, full in products.KIND_FULL.items():
-        if wanted in (_key(full), _key(full.removesuffix(" Probolinggo"))):
+        names = (full, full.removesuffix(" Probolinggo"), full.removesuffix(" Kota Probolinggo"), KIND_NAME[kind])
+        if wanted in {_key(name) for name in names}:
             return kind.value
     return products.parse_kind(value).value
 
@@ -157,6 +163,25 @@ def identity(record: Any) -> tuple[Any, ...]:
     return ("product", record.kind, _key(record.title), record.proposed_on)
 
 
+def unique_keys(record: Any) -> list[tuple[Any, ...]]:
+    """The values of each unique key of the record's table (constraints and unique indexes), where all
+    are set: two new rows of one file must not share one, which the database would refuse at Simpan."""
+    table = type(record).__table__
+    keys: list[tuple[str, ...]] = [
+        tuple(c.name for c in constraint.columns)
+        for constraint in table.constraints
+        if isinstance(constraint, UniqueConstraint)
+    ]
+    keys += [tuple(c.name for c in index.columns) for index in table.indexes if index.unique]
+    keys += [(c.name,) for c in table.columns if c.unique]
+    out = []
+    for names in keys:
+        values = tuple(getattr(record, name) for name in names)
+        if all(v is not None for v in values):
+            out.append((table.name, names, values))
+    return out
+
+
 async def _existing(session: AsyncSession) -> set[tuple[Any, ...]]:
     keys = {identity(c) for c in (await session.exec(select(Case))).all()}
     return keys | {identity(p) for p in (await session.exec(select(Product))).all()}
@@ -166,11 +191,17 @@ async def plan(session: AsyncSession, tables: list[Table], today: date) -> Plan:
     """Every row checked, nothing written: what would be added, what is already there, what is wrong."""
     result = Plan()
     seen = await _existing(session)
+    taken: dict[tuple[Any, ...], int] = {}  # unique keys of the file's new rows -> the row that has it
     for table, register in match(tables):
-        result.sheets.append(table.name)
+        sheet = table.name or register.sheet  # a CSV is named by its register
+        result.sheets.append(sheet)
         columns = {_key(c.header): c for c in register.columns if c.field is not None and c.field != "id"}
-        fields = [columns.get(_key(h)) for h in table.rows[0]]
+        header = [_key(h) for h in table.rows[0]]
+        fields = [columns.get(h) for h in header]
+        id_column = header.index("id") if "id" in header else None
         for number, row in enumerate(table.rows[1:], start=2):
+            if id_column is not None and id_column < len(row) and _text(row[id_column]).upper() == EXAMPLE_MARK:
+                continue
             cells = {c.field or "": _text(v) for c, v in zip(fields, row, strict=False) if c is not None}
             if not any(cells.values()):
                 continue
@@ -178,17 +209,27 @@ async def plan(session: AsyncSession, tables: list[Table], today: date) -> Plan:
                 record = _build(register, cells, today)
                 key = identity(record)
                 if key in seen:
-                    result.skipped.append((table.name, number))
+                    result.skipped.append((sheet, number))
                     continue
                 for f in register.spec.fields:
                     if getattr(record, f.name) is not None:
                         await register.spec.check_unique(session, record, f.name, getattr(record, f.name))
+                for unique in unique_keys(record):
+                    if unique in taken:
+                        raise InputError(f"{_clash(register, unique[1])} sama dengan baris {taken[unique]}", EXAMPLE)
             except InputError as exc:
-                result.errors.append(RowError(table.name, number, exc.message.rstrip(".")))
+                result.errors.append(RowError(sheet, number, exc.message.rstrip(".")))
                 continue
             seen.add(key)
+            taken |= dict.fromkeys(unique_keys(record), number)
             result.new.append(Planned(register, number, record))
     return result
+
+
+def _clash(register: Register, columns: tuple[str, ...]) -> str:
+    """What two rows share, in the spec's words: "Nomor pengundangan"."""
+    labels = [f.label.lower() for f in register.spec.fields if f.name in columns]
+    return ", ".join(labels).capitalize() or "Datanya"
 
 
 async def save(

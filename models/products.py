@@ -383,6 +383,8 @@ async def _check_unique(session: AsyncSession, product: Product, name: str, new:
 async def _keep_link_order(session: AsyncSession, product: Product, new: date) -> None:
     """A product amends or revokes only products enacted on or before it (models/product_links.py): a
     corrected enactment date keeps that order."""
+    if product.id is None:  # a record being created (an import) has no links yet
+        return
     changed = aliased(Product)
     later = await session.exec(
         select(changed)

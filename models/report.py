@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -207,8 +207,9 @@ async def collect(session: AsyncSession, year: int, today: date, tz: ZoneInfo, b
         await register_sheet(session, product_register(), products, today),
         await register_sheet(session, case_register(), cases, today),
     ]
-    start = datetime(year, 1, 1, tzinfo=tz)
-    end = datetime(year + 1, 1, 1, tzinfo=tz)
+    # Moments are stored in UTC and SQLite compares them as text: the local year's bounds go in as UTC.
+    start = datetime(year, 1, 1, tzinfo=tz).astimezone(UTC)
+    end = datetime(year + 1, 1, 1, tzinfo=tz).astimezone(UTC)
     history = await history_of_year(session, start, end)
     assessed = await targets.year_report(session, year, today, bands)
     return YearReport(year, min(today, date(year, 12, 31)), assessed, sheets, history)

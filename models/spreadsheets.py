@@ -8,7 +8,7 @@ import csv
 import io
 import zipfile
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 from babel.numbers import format_decimal
@@ -20,6 +20,7 @@ from models.validation import grouped
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000  # data rows over all sheets, headers not counted
+MAX_COLUMNS = 100  # columns read per row: the registers have about 20
 EXAMPLE = "/impor (tanpa berkas: bot mengirim templatnya)"
 
 
@@ -43,8 +44,8 @@ def cell_text(value: Any) -> str:
     """A cell as the text a user would have typed: date cells as `2026-03-10`, whole numbers without `.0`."""
     if value is None:
         return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time() else value.isoformat(sep=" ")
+    if isinstance(value, datetime):  # a date cell that also holds a time: the date is what counts here
+        return value.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
@@ -66,32 +67,43 @@ def _trimmed(rows: list[list[str]]) -> list[list[str]]:
     return rows
 
 
+def _too_many(count: int, more: bool = False) -> InputError:
+    shown = f"lebih dari {grouped(MAX_ROWS)}" if more else grouped(count)
+    return InputError(
+        f"Berkas berisi {shown} baris data; batasnya {grouped(MAX_ROWS)} baris. Bagilah menjadi beberapa berkas.",
+        EXAMPLE,
+    )
+
+
 def _check_rows(tables: list[Table]) -> None:
-    count = sum(max(len(t.rows) - 1, 0) for t in tables)
+    count = sum(sum(1 for row in t.rows[1:] if any(row)) for t in tables)
     if count > MAX_ROWS:
-        raise InputError(
-            f"Berkas berisi {grouped(count)} baris data; batasnya {grouped(MAX_ROWS)} baris. "
-            "Bagilah menjadi beberapa berkas.",
-            EXAMPLE,
-        )
+        raise _too_many(count)
 
 
 def read_xlsx(content: bytes) -> list[Table]:
+    unreadable = "Berkas ini tidak dapat dibaca sebagai spreadsheet XLSX."
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise InputError("Berkas ini tidak dapat dibaca sebagai spreadsheet XLSX.", EXAMPLE) from exc
+        raise InputError(unreadable, EXAMPLE) from exc
     tables: list[Table] = []
+    filled = 0  # rows with content over all sheets: rows only formatted do not count
     try:
-        total = 0
         for sheet in book.worksheets:
             rows: list[list[str]] = []
-            for row in sheet.iter_rows(values_only=True):
-                rows.append([cell_text(v) for v in row])
-                total += 1
-                if total > MAX_ROWS + 50 * len(book.worksheets) + 1000:  # far over the limit: stop reading
-                    break
+            for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS):
+                cells = [cell_text(v) for v in row]
+                if any(cells):
+                    filled += 1
+                    if filled > MAX_ROWS + len(book.worksheets):  # headers aside, over the limit: stop here
+                        raise _too_many(filled, more=True)
+                rows.append(cells)
             tables.append(Table(sheet.title, _trimmed(rows)))
+    except InputError:
+        raise
+    except Exception as exc:  # a damaged sheet inside a valid zip: openpyxl raises what its parser raises
+        raise InputError(unreadable, EXAMPLE) from exc
     finally:
         book.close()
     _check_rows(tables)
@@ -105,7 +117,7 @@ def _decode(content: bytes) -> str:
         raise InputError("Berkas CSV harus berkode UTF-8 (dengan atau tanpa BOM).", EXAMPLE) from exc
 
 
-def read_csv(content: bytes, name: str) -> list[Table]:
+def read_csv(content: bytes) -> list[Table]:
     """One register per CSV file; `;` or `,` as the separator, whichever the header line uses more."""
     text = _decode(content)
     if "\x00" in text:
@@ -117,7 +129,7 @@ def read_csv(content: bytes, name: str) -> list[Table]:
         rows = [[cell.strip() for cell in row] for row in reader]
     except csv.Error as exc:
         raise InputError(f"Berkas CSV tidak dapat dibaca: {exc}.", EXAMPLE) from exc
-    tables = [Table(name, _trimmed(rows))]
+    tables = [Table("", _trimmed(rows))]  # named by the register it turns out to hold
     _check_rows(tables)
     return tables
 
@@ -129,5 +141,5 @@ def read(content: bytes, filename: str) -> list[Table]:
     if lower.endswith(".xlsx") or (not lower.endswith(".csv") and content[:2] == b"PK"):
         return read_xlsx(content)
     if lower.endswith(".csv"):
-        return read_csv(content, filename)
+        return read_csv(content)
     raise InputError("Kirim berkas .xlsx atau .csv (misalnya templat dari /impor).", EXAMPLE)

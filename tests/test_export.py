@@ -9,7 +9,7 @@ import json
 import re
 import shutil
 import subprocess
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
@@ -309,3 +309,24 @@ async def test_the_console_saves_the_workbook_it_is_sent(db_url, tmp_path) -> No
     saved = list(tmp_path.glob("IKU-Bagian-Hukum-*.xlsx"))
     assert len(saved) == 1 and f"[berkas terlampir, disimpan di {saved[0]}]" in out.getvalue()
     assert load_workbook(saved[0])["Produk Hukum"]["C2"].value == "Satu"
+
+
+async def test_history_follows_the_local_year_and_text_is_never_a_formula(harness) -> None:
+    from models.tables import AuditEntry
+
+    new_year = datetime(2025, 12, 31, 18, 0, tzinfo=UTC)  # 1 January 2026, 01:00 in Jakarta
+    async with harness.db.session() as session:
+        session.add(AuditEntry(at=new_year, actor_id=ADMIN, action="member.seed", entity="member", entity_id="1"))
+    assert (await harness.say("/usul perwali 2026-03-01 =1+1")).startswith("✅")
+    start = len(harness.api.calls)
+    await harness.send("/ekspor 2026")
+    book = load_workbook(BytesIO(sent_document(harness, start).files["document"]))
+    history = rows_of(book["Riwayat"])[1:]
+    assert history[0][0] == datetime(2026, 1, 1, 1, 0) and history[0][2] == "admin awal"
+    title = book["Produk Hukum"]["C2"]
+    assert title.value == "=1+1" and title.data_type == "s"
+    start = len(harness.api.calls)
+    await harness.send("/ekspor 2025")
+    assert rows_of(load_workbook(BytesIO(sent_document(harness, start).files["document"]))["Riwayat"])[1:] == []
+    reply = await harness.say("/ekspor abc")
+    assert reply.startswith("⚠️") and "triwulan" not in reply and "Contoh: /ekspor 2026" in reply

@@ -5,7 +5,7 @@ exported from one bot and imported into an empty one giving the same /iku."""
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -213,7 +213,7 @@ async def test_limits_and_files_that_are_not_registers(harness) -> None:
     rows: list[list[Any]] = [PRODUCT_HEADERS]
     rows += [[None, "Perwali", f"Judul {i}", date(2026, 3, 1), None, None, None, None] for i in range(5001)]
     text = (await send_file(harness, xlsx({"Produk Hukum": rows}), "besar.xlsx"))[0]
-    assert "5.001 baris" in text and "5.000" in text
+    assert "lebih dari 5.000 baris data" in text and "batasnya 5.000 baris" in text
     start = len(harness.api.calls)
     text = (await send_file(harness, b"x", "raksasa.xlsx", size=3 * 1024 * 1024))[0]
     assert "terlalu besar" in text and "2 MB" in text
@@ -318,3 +318,100 @@ async def test_the_console_imports_a_file_by_its_path(db_url, tmp_path, monkeypa
     await run_console(make_settings(db_url), ADMIN, stdin=stdin, out=out)
     text = out.getvalue()
     assert "Produk hukum baru: 3" in text and "Impor disimpan" in text, text
+
+
+# --- what a review found ------------------------------------------------------------------------------
+
+
+async def test_the_template_sent_back_unchanged_adds_nothing(harness) -> None:
+    start = len(harness.api.calls)
+    await harness.send("/impor")
+    template = sent_document(harness, start).files["document"]
+    replies = await send_file(harness, template, "templat-impor.xlsx")
+    assert replies == [
+        "Berkas ini tidak berisi baris data (selain judul kolom dan baris contoh). Isi, lalu kirim lagi."
+    ]
+    assert await count(harness, Product) == 0 and await count(harness, Case) == 0
+
+
+async def test_full_kind_names_dates_with_a_time_and_clashes_within_the_file(harness) -> None:
+    rows: list[list[Any]] = [
+        [
+            "Jenis",
+            "Judul",
+            "Tanggal Usulan",
+            "Nomor",
+            "Tanggal Penetapan",
+            "Tanggal Pengundangan",
+            "Nomor Pengundangan",
+        ],
+        ["Peraturan Daerah", "Satu", datetime(2026, 3, 1, 9, 30), 1, date(2026, 3, 2), date(2026, 3, 3), 5],
+        ["PERATURAN DAERAH KOTA PROBOLINGGO", "Dua", date(2026, 3, 1), 2, date(2026, 3, 2), date(2026, 3, 3), 5],
+        ["", "Tanpa jenis", date(2026, 3, 1), None, None, None, None],
+        ["Perda", "Nomor sama", date(2026, 3, 1), 1, date(2026, 3, 4), None, None],
+    ]
+    text = (await send_file(harness, xlsx({"Produk Hukum": rows}), "produk.xlsx"))[0]
+    assert "2 baris bermasalah" in text, text
+    assert "Baris 3 (Produk Hukum): Nomor pengundangan sama dengan baris 2" in text
+    assert "Baris 4 (Produk Hukum): Jenis wajib diisi" in text
+    # Row 5 is row 2 again by the "already present" rule (kind, number, year), not an error.
+    assert "Baris 2 (" not in text and "Baris 5 (" not in text
+
+
+async def test_many_long_errors_still_fit_one_message(harness) -> None:
+    rows: list[list[Any]] = [PRODUCT_HEADERS]
+    rows += [[None, "Q" * 150, f"Judul {i}", "x" * 150, None, None, None, None] for i in range(30)]
+    replies = await send_file(harness, xlsx({"Produk Hukum": rows}), "panjang.xlsx")
+    assert len(replies) == 1 and len(replies[0]) <= 4096
+    assert "30 baris bermasalah" in replies[0] and "kesalahan lain." in replies[0]
+
+
+async def test_formatted_empty_rows_do_not_hide_the_next_sheet(harness) -> None:
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    ws = book.active
+    assert ws is not None
+    ws.title = "Produk Hukum"
+    ws.append(PRODUCT_HEADERS)
+    ws.append([None, "Perwali", "Satu", date(2026, 3, 1), None, None, None, None])
+    for row in range(3, 7003):
+        ws.cell(row=row, column=1).font = Font(bold=True)
+    cases = book.create_sheet("Perkara")
+    cases.append(CASE_HEADERS)
+    cases.append([None, "9/Pdt.G/2026/PN Prb", "Gugatan", date(2026, 2, 1), None, None])
+    out = io.BytesIO()
+    book.save(out)
+    replies = await send_file(harness, out.getvalue(), "format.xlsx")
+    assert "Produk hukum baru: 1" in replies[0] and "Perkara baru: 1" in replies[0], replies
+
+
+async def test_a_damaged_sheet_is_answered(harness) -> None:
+    import zipfile
+
+    good = io.BytesIO(xlsx(VALID))
+    damaged = io.BytesIO()
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(damaged, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            target.writestr(item, data[: len(data) // 2] if item.filename.endswith("sheet1.xml") else data)
+    replies = await send_file(harness, damaged.getvalue(), "rusak.xlsx")
+    assert replies and "tidak dapat dibaca sebagai spreadsheet XLSX" in replies[0]
+
+
+async def test_import_is_for_private_chats(harness) -> None:
+    reply = await harness.say("/impor", chat=-100123, chat_type="supergroup")
+    assert "lewat chat pribadi" in reply
+    message = document_data(
+        harness.api.add_upload(xlsx(VALID)),
+        "register.xlsx",
+        10,
+        caption="/impor",
+        message_id=next(harness._message_ids),
+        user_id=ADMIN,
+        date=int(harness.clock.now().timestamp()),
+    )
+    message["chat"] = {"id": -100123, "type": "supergroup", "title": "Grup"}
+    update = Update.de_json({"update_id": next(harness._update_ids), "message": message}, harness.app.bot)
+    assert "lewat chat pribadi" in (await harness.process(update))[0]
+    assert await count(harness, Product) == 0
