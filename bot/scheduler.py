@@ -123,9 +123,12 @@ async def _on_prune_ledger(context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services.of(context.application)
     try:
         await ledger.prune(svc.db, svc.clock.utcnow())
+    except Exception:  # the next run tries again; a stale marker only costs a row
+        log.exception("pruning the update ledger failed")
+    try:
         await reminder_ledger.prune(svc.db, svc.clock.today())
-    except Exception:  # the next run tries again; a stale row only costs a row
-        log.exception("pruning the update ledger or the reminder deliveries failed")
+    except Exception:  # likewise
+        log.exception("pruning the reminder deliveries failed")
 
 
 def trigger(sub: Subscription, application: Application) -> CronTrigger:
