@@ -7,6 +7,7 @@ again before it writes, since records may have changed meanwhile."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import secrets
 from datetime import datetime, timedelta
@@ -57,7 +58,7 @@ async def impor(update: Update, context: BotContext, member: Member) -> None:
     if update.effective_chat is not None and update.effective_chat.type != ChatType.PRIVATE:
         await send(update, IN_PRIVATE)
         return
-    content = workbook.template(report.registers())
+    content = await asyncio.to_thread(workbook.template, report.registers())
     await send_document(update, content, TEMPLATE_NAME, SEND_IT)
     await _set_state(context, member.user_id, {"waiting_since": context.services.clock.utcnow().isoformat()})
 
@@ -129,7 +130,7 @@ async def on_document(update: Update, context: BotContext) -> None:
         await message.chat.send_action(ChatAction.TYPING)  # reading and checking takes a moment
         file = await document.get_file()
         content = bytes(await file.download_as_bytearray())
-        tables = spreadsheets.read(content, name)
+        tables = await asyncio.to_thread(spreadsheets.read, content, name)  # parsing is CPU work: off the loop
         async with context.services.db.session() as session:
             plan = await importing.plan(session, tables, today(context))
     except InputError as exc:

@@ -120,12 +120,13 @@ async def open_case(
         description=description,
         started_on=started_on,
         position=details["position"],
-        court=details["court"] or derive_court(register),
-        case_type=details["case_type"] or derive_case_type(register),
+        court=details["court"],
+        case_type=details["case_type"],
         created_by=actor_id,
         created_at=now,
         updated_at=now,
     )
+    _fill_in(case)
     session.add(case)
     try:
         await session.flush()

@@ -106,7 +106,7 @@ def kind_of(value: str) -> str:
         raise InputError("Jenis wajib diisi (Perda, Perwali, atau Kepwali).", EXAMPLE)
     wanted = _key(value).replace("walikota", "wali kota")
     for kind, full in products.KIND_FULL.items():
-        names = (full, full.removesuffix(" Probolinggo"), full.removesuffix(" Kota Probolinggo"), KIND_NAME[kind])
+        names = (full, full.removesuffix(" Probolinggo"), KIND_NAME[kind])
         if wanted in {_key(name) for name in names}:
             return kind.value
     return products.parse_kind(value).value

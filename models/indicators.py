@@ -172,6 +172,11 @@ class Figure:
         )
 
 
+def handled_between(start: Any, end: Any) -> ColumnElement[bool]:
+    """IKU-3's cases handled in a period: started by its end and not resolved before its start."""
+    return and_(col(Case.started_on) <= end, or_(col(Case.resolved_on).is_(None), col(Case.resolved_on) >= start))
+
+
 def _count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
@@ -202,10 +207,7 @@ def _build_queries() -> tuple[Any, Any, Any]:
     iku3 = select(
         func.count(),
         _count_where(col(Case.resolved_on).between(start, cutoff)),
-    ).where(
-        col(Case.started_on) <= end,
-        or_(col(Case.resolved_on).is_(None), col(Case.resolved_on) >= start),
-    )
+    ).where(handled_between(start, end))
     return iku1, iku2, iku3
 
 

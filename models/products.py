@@ -249,12 +249,7 @@ async def next_promulgation_number(session: AsyncSession, kind: str, year: int) 
 async def ensure_promulgation_free(
     session: AsyncSession, kind: str, number: int, year: int, exclude_id: int | None = None
 ) -> None:
-    query = select(Product.id).where(
-        Product.kind == kind, Product.promulgation_year == year, Product.promulgation_number == number
-    )
-    if exclude_id is not None:
-        query = query.where(Product.id != exclude_id)
-    if (await session.exec(query)).first() is not None:
+    if await _taken(session, Product.promulgation_year, Product.promulgation_number, kind, number, year, exclude_id):
         raise _promulgation_taken(kind, number, year)
 
 
@@ -270,11 +265,24 @@ def _promulgation_taken(kind: str, number: int, year: int) -> InputError:
 async def ensure_number_free(
     session: AsyncSession, kind: str, number: int, year: int, exclude_id: int | None = None
 ) -> None:
-    query = select(Product.id).where(Product.kind == kind, Product.number_year == year, Product.number == number)
+    if await _taken(session, Product.number_year, Product.number, kind, number, year, exclude_id):
+        raise _number_taken(kind, number, year)
+
+
+async def _taken(
+    session: AsyncSession,
+    year_column: Any,
+    number_column: Any,
+    kind: str,
+    number: int,
+    year: int,
+    exclude_id: int | None,
+) -> bool:
+    """Whether another product of the kind holds that number in that year (of enactment or promulgation)."""
+    query = select(Product.id).where(Product.kind == kind, year_column == year, number_column == number)
     if exclude_id is not None:
         query = query.where(Product.id != exclude_id)
-    if (await session.exec(query)).first() is not None:
-        raise _number_taken(kind, number, year)
+    return (await session.exec(query)).first() is not None
 
 
 def _number_taken(kind: str, number: int, year: int) -> InputError:

@@ -19,7 +19,7 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import product_links, registry, targets
+from models import indicators, product_links, registry, targets
 from models.jdih import Publisher
 from models.products import KIND_SHORT
 from models.records import FieldKind, RecordSpec
@@ -146,14 +146,8 @@ async def products_of_year(session: AsyncSession, year: int) -> list[Product]:
 
 async def cases_of_year(session: AsyncSession, year: int) -> list[Case]:
     """Every case handled in the year, as IKU-3 counts them: started by its end, not resolved before it."""
-    query = (
-        select(Case)
-        .where(
-            col(Case.started_on) <= date(year, 12, 31),
-            or_(col(Case.resolved_on).is_(None), col(Case.resolved_on) >= date(year, 1, 1)),
-        )
-        .order_by(col(Case.id))
-    )
+    handled = indicators.handled_between(date(year, 1, 1), date(year, 12, 31))
+    query = select(Case).where(handled).order_by(col(Case.id))
     return list((await session.exec(query)).all())
 
 
