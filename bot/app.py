@@ -56,9 +56,11 @@ def build_application(
     clock: Clock | None = None,
     rate_limit: bool = True,
     migrate: bool = True,
+    get_updates_request: BaseRequest | None = None,
 ) -> Application:
     """`migrate=False` when the caller already upgraded the schema (async callers do it in a worker
-    thread, so Alembic's blocking I/O stays off the event loop)."""
+    thread, so Alembic's blocking I/O stays off the event loop). `get_updates_request`: polling's own
+    connection (bot/intake.py's FreshUpdatesRequest); otherwise `request` serves getUpdates too."""
     token = settings.token or CONSOLE_TOKEN
     root = settings.telegram_api_url.rstrip("/")
     settings.ensure_data_dir()
@@ -81,7 +83,9 @@ def build_application(
         .context_types(ContextTypes(context=BotContext))
     )
     if request is not None:
-        builder = builder.request(request).get_updates_request(request)
+        builder = builder.request(request).get_updates_request(get_updates_request or request)
+    elif get_updates_request is not None:
+        builder = builder.get_updates_request(get_updates_request)
     if rate_limit:
         builder = builder.rate_limiter(rate_limiter.rate_limiter(max_retries=3))
     application = builder.build()

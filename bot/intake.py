@@ -22,15 +22,16 @@ person run one after the other in the order Telegram sent them, so a dialogue se
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from telegram import Update
+from telegram._utils.types import JSONDict
 from telegram.error import TelegramError
 from telegram.ext import Application, BaseUpdateProcessor, Updater
+from telegram.request import HTTPXRequest
 
 from bot import gate, services
 from handlers import arrival, updatelog
@@ -120,35 +121,59 @@ class HandledQueue(asyncio.Queue):
             self._forget(update)
 
 
+class FreshUpdatesRequest(HTTPXRequest):
+    """The getUpdates connection. Asking from the watermark, Telegram repeats every update still in flight
+    in each answer; they are dropped here, from the decoded JSON, before python-telegram-bot turns them into
+    Update objects (parsing dozens of repeated updates per call was most of the bot's CPU under load)."""
+
+    def __init__(self, queue: HandledQueue | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("connection_pool_size", 1)
+        super().__init__(**kwargs)
+        self.queue = queue
+
+    def parse_json_payload(self, payload: bytes) -> JSONDict:  # type: ignore[override]
+        data = super().parse_json_payload(payload)
+        result = data.get("result")
+        if self.queue is not None and data.get("ok") and isinstance(result, list):
+            seen = self.queue.seen
+            data["result"] = [u for u in result if not (isinstance(u, dict) and seen(u.get("update_id", -1)))]
+        return data
+
+
 class WatermarkBot:
     """The bot as the polling Updater sees it: getUpdates asks from the watermark, and updates already in
     flight are not handed out again. Everything else is the application's bot."""
 
-    # When Telegram returned only updates in flight: wait at most this long for them before asking again.
-    IN_FLIGHT_WAIT = 0.25
+    # While updates are in flight, Telegram is asked again once they are all handled, or IN_FLIGHT_WAIT
+    # after the last time (for updates of other chats meanwhile), not sooner: each answer repeats every
+    # update in flight, and asking while replies are being composed takes their time.
+    IN_FLIGHT_WAIT = 0.05
 
     def __init__(self, bot: Any, queue: HandledQueue) -> None:
         self._bot = bot
         self._queue = queue
+        self._last_ask = 0.0
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._bot, name)
 
+    async def _pause_while_in_flight(self) -> None:
+        rest = self._last_ask + self.IN_FLIGHT_WAIT - asyncio.get_running_loop().time()
+        if rest > 0 and self._queue.watermark() is not None:
+            await self._queue.drain(rest)
+
     async def get_updates(self, offset: int | None = None, **kwargs: Any) -> tuple[Update, ...]:
+        await self._pause_while_in_flight()
         low = self._queue.watermark()
         if low is not None and offset is not None and low < offset:
             offset = low
             kwargs["timeout"] = 0  # Telegram answers at once anyway: those updates are pending
+        self._last_ask = asyncio.get_running_loop().time()
         updates = await self._bot.get_updates(offset=offset, **kwargs)
         if offset is not None:
             self._queue.confirmed_below(offset)
-        fresh = tuple(u for u in updates if not self._queue.seen(u.update_id))
-        if updates and not fresh:
-            # Only updates in flight: ask again once all are handled, or after a moment, never in a tight loop
-            # (every answer repeats all updates in flight, and parsing them would starve the handlers).
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._queue.drain(self.IN_FLIGHT_WAIT), self.IN_FLIGHT_WAIT)
-        return fresh
+        # Without the filtering request (tests), repeated updates are parsed, then dropped here.
+        return tuple(u for u in updates if not self._queue.seen(u.update_id))
 
 
 class ChatOrderedProcessor(BaseUpdateProcessor):
@@ -293,15 +318,12 @@ class IkuApplication(Application):
                 self.gate = gate.Gate(svc.settings.flood_updates_per_minute)
             # One short read for what every update needs: its ledger marker and the sender's member row,
             # carried to the handlers (handlers/arrival.py) so none of them reads those rows again.
-            user = update.effective_user
-            async with svc.db.session() as session:
-                chat = update.effective_chat
-                seen = await arrival.read(
-                    session,
-                    update.update_id,
-                    user.id if user is not None else None,
-                    private=chat is not None and user is not None and chat.id == user.id,
-                )
+            user, chat = update.effective_user, update.effective_chat
+            async with svc.db.read() as session:
+                seen = await arrival.read(session, update.update_id, user.id if user is not None else None)
+            if (lost := arrival.unreachable(seen)) is not None and chat is not None and chat.id == lost.user_id:
+                async with svc.db.session() as session:
+                    await arrival.reachable_again(session, lost)
             if seen.marker is not None and seen.marker.replied:  # handled completely before a crash: not again
                 updatelog.note(updatelog.DUPLICATE)
                 return

@@ -17,7 +17,7 @@ from telegram import Update
 from telegram.error import InvalidToken
 from telegram.ext import Application, Updater
 
-from bot.intake import DrainingUpdater, HandledQueue, WatermarkBot, confirm_handled
+from bot.intake import DrainingUpdater, FreshUpdatesRequest, HandledQueue, WatermarkBot, confirm_handled
 from bot.settings import Settings
 
 log = logging.getLogger("bot")
@@ -100,7 +100,8 @@ def _after(first, second):
 def run(settings: Settings) -> int:
     from bot.app import build_application
 
-    application = build_application(settings, rate_limit=settings.send_rate_limit)
+    polling_request = FreshUpdatesRequest() if settings.bot_mode != "webhook" else None
+    application = build_application(settings, rate_limit=settings.send_rate_limit, get_updates_request=polling_request)
     try:
         if settings.bot_mode == "webhook":
             url = settings.webhook_url or ""
@@ -126,6 +127,8 @@ def run(settings: Settings) -> int:
             queue = application.update_queue
             if isinstance(queue, HandledQueue):  # confirm up to the watermark (bot/intake.py)
                 queue.wait_for_handling = False
+                if polling_request is not None:
+                    polling_request.queue = queue
                 application.updater = Updater(WatermarkBot(application.bot, queue), queue)  # type: ignore[arg-type]
             application.post_stop = _after(application.post_stop, confirm_handled)
             application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)

@@ -32,14 +32,22 @@ class Arrival:
 _current: ContextVar[Arrival | None] = ContextVar("iku_arrival", default=None)
 
 
-async def read(session: AsyncSession, update_id: int, user_id: int | None, *, private: bool = False) -> Arrival:
-    """`private`: the update comes from the sender's private chat with the bot, which proves private
-    messages reach them again (a member marked unreachable after a 403 gets reminders again)."""
+async def read(session: AsyncSession, update_id: int, user_id: int | None) -> Arrival:
+    """Only reads, so that it runs beside a write in progress (models/db.py, `Database.read`)."""
     marker = await session.get(ProcessedUpdate, update_id)
     member = None if user_id is None else await members.get(session, user_id)
-    if private and member is not None and member.unreachable_at is not None:
-        await reminders.reachable_again(session, member)
     return Arrival(update_id, user_id, marker, member)
+
+
+def unreachable(arrival: Arrival) -> Member | None:
+    """The sender, if marked unreachable after a 403: an update from their private chat with the bot
+    proves private messages reach them again, and `reachable_again` says so."""
+    member = arrival.member
+    return member if member is not None and member.unreachable_at is not None else None
+
+
+async def reachable_again(session: AsyncSession, member: Member) -> None:
+    await reminders.reachable_again(session, member)
 
 
 def begin(arrival: Arrival) -> object:

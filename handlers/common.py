@@ -77,7 +77,7 @@ async def member_of(update: Update, context: BotContext) -> Member | None:
     known, member = arrival.known_member(update.update_id, user.id)
     if known:
         return member
-    async with context.services.db.session() as session:
+    async with context.services.db.read() as session:
         return await members.get(session, user.id)
 
 

@@ -364,7 +364,7 @@ async def _one_line(update: Update, context: BotContext, form: Form, member: Mem
         await answer_error(update, exc)
         return END
     if form.confirm_first is not None:
-        async with svc.db.session() as session:
+        async with svc.db.read() as session:  # a check, never a write
             ask_first = await form.confirm_first(StepInput(session, values, svc.clock.today(), member))
         if ask_first:
             return await begin(update, context, form, values, at_step=len(form.steps), member=member)

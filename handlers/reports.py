@@ -25,7 +25,7 @@ async def iku(update: Update, context: BotContext, member: Member) -> None:
     except InputError as exc:
         await answer_error(update, exc)
         return
-    async with context.services.db.session() as session:
+    async with context.services.db.read() as session:
         figures = await indicators.compute(session, period, day)
         judged = await targets.assess(session, period, day, context.services.bands, figures)
     await send(update, replies.indicators(figures, period, day, judged))
@@ -46,7 +46,7 @@ async def daftar(update: Update, context: BotContext, member: Member) -> None:
     wanted = args or list(SECTIONS)
     day = today(context)
     texts = []
-    async with context.services.db.session() as session:
+    async with context.services.db.read() as session:
         for section in wanted:
             texts.append(await _section(session, section, day))
     for text in texts:

@@ -59,6 +59,18 @@ class Database:
             finally:
                 _holding.reset(token)
 
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session that only reads. On SQLite it does not wait for the writers' turn: in WAL mode a
+        reader sees the last commit and neither blocks the writer nor waits for it, so reads (every
+        update's arrival, /iku) go on while a write is in progress. Writing in it is a mistake."""
+        if self._turn is None or _holding.get():
+            async with self.session() as session:
+                yield session
+            return
+        async with self._sessions() as session, session.begin():
+            yield session
+
     async def dispose(self) -> None:
         await self.engine.dispose()
 

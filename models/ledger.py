@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -89,34 +90,85 @@ def is_busy(exc: OperationalError) -> bool:
 async def mark_handled(db: Database, update_id: int | None, now: datetime) -> None:
     """The update was handled and answered: if Telegram delivers it again, it is skipped. A write's own
     marker (with its reply) stays as it is."""
-    if update_id is None:
-        return
-    statement = _HANDLED_SQLITE if db.is_sqlite else _HANDLED_POSTGRESQL
-    params = {"b_update_id": update_id, "b_at": now}
-    for attempt in range(BUSY_RETRIES + 1):
-        try:
-            async with db.session() as session:
-                await session.exec(statement, params=params)
-            return
-        except OperationalError as exc:
-            if not is_busy(exc) or attempt == BUSY_RETRIES:
-                raise
-            await asyncio.sleep(0.002 * 2**attempt)
+    if update_id is not None:
+        await _markers(db).write(("handled", update_id, now))
 
 
 async def lookup(db: Database, update_id: int | None) -> ProcessedUpdate | None:
     """The marker of an update that was applied already, if any."""
     if update_id is None:
         return None
-    async with db.session() as session:
+    async with db.read() as session:
         return await session.get(ProcessedUpdate, update_id)
 
 
 async def mark_replied(db: Database, update_id: int | None) -> None:
-    if update_id is None:
-        return
-    async with db.session() as session:
-        await session.exec(_REPLIED, params={"b_update_id": update_id})
+    if update_id is not None:
+        await _markers(db).write(("replied", update_id, None))
+
+
+class _Markers:
+    """Markers written together. Every update ends with one (handled, or its write's reply delivered);
+    under load, those of updates finishing at about the same moment share one short transaction, one
+    turn of SQLite's single writer, instead of one each. Alone, a marker is written at once, as before;
+    the caller returns only once its marker is committed."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = weakref.ref(db)  # the batch lives as long as its database, not longer
+        self.pending: list[tuple[tuple[str, int, datetime | None], asyncio.Future[None]]] = []
+        self.writer: asyncio.Task[None] | None = None
+
+    async def write(self, marker: tuple[str, int, datetime | None]) -> None:
+        done = asyncio.get_running_loop().create_future()
+        self.pending.append((marker, done))
+        if self.writer is None or self.writer.done():
+            self.writer = asyncio.create_task(self._write_all())
+        await done
+
+    async def _write_all(self) -> None:
+        while self.pending:
+            batch, self.pending = self.pending, []
+            try:
+                await self._commit([marker for marker, _ in batch])
+            except Exception as exc:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+            else:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
+
+    async def _commit(self, markers: list[tuple[str, int, datetime | None]]) -> None:
+        handled = [{"b_update_id": uid, "b_at": at} for kind, uid, at in markers if kind == "handled"]
+        replied = [uid for kind, uid, _ in markers if kind == "replied"]
+        db = self.db()
+        if db is None:
+            raise RuntimeError("the database was closed")
+        statement = _HANDLED_SQLITE if db.is_sqlite else _HANDLED_POSTGRESQL
+        for attempt in range(BUSY_RETRIES + 1):
+            try:
+                async with db.session() as session:
+                    connection = await session.connection()
+                    if handled:
+                        await connection.execute(statement, handled)
+                    if replied:
+                        await connection.execute(_REPLIED, {"b_update_ids": replied})
+                return
+            except OperationalError as exc:
+                if not is_busy(exc) or attempt == BUSY_RETRIES:
+                    raise
+                await asyncio.sleep(0.002 * 2**attempt)
+
+
+_batches: weakref.WeakKeyDictionary[Database, _Markers] = weakref.WeakKeyDictionary()
+
+
+def _markers(db: Database) -> _Markers:
+    batch = _batches.get(db)
+    if batch is None:
+        batch = _batches[db] = _Markers(db)
+    return batch
 
 
 # Built once (composing a statement costs about as much as running it on SQLite); values bound per call.
@@ -131,7 +183,9 @@ def _handled(dialect) -> Any:
 _HANDLED_SQLITE = _handled(sqlite)
 _HANDLED_POSTGRESQL = _handled(postgresql)
 _REPLIED: Any = (
-    update(ProcessedUpdate).where(col(ProcessedUpdate.update_id) == bindparam("b_update_id")).values(replied=True)
+    update(ProcessedUpdate)
+    .where(col(ProcessedUpdate.update_id).in_(bindparam("b_update_ids", expanding=True)))
+    .values(replied=True)
 )
 
 

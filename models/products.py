@@ -336,23 +336,26 @@ async def similar_title(session: AsyncSession, title: str, year: int, exclude_id
     """
     from rapidfuzz import fuzz, process, utils
 
+    if not utils.default_process(title):  # only symbols or emoji: nothing to compare
+        return None
     rows = await session.exec(
         select(Product.id, Product.title).where(col(Product.proposed_on).between(date(year, 1, 1), date(year, 12, 31)))
     )
+    choices = {pid: existing for pid, existing in rows.all() if pid != exclude_id}
+    # rapidfuzz scores every title (in C); only the few above the cutoff are compared by their numbers.
     numbers = _numbers(title)
-    if not utils.default_process(title):  # only symbols or emoji: nothing to compare
-        return None
-    choices = {
-        pid: existing
-        for pid, existing in rows.all()
-        if pid != exclude_id and _numbers(existing) == numbers and utils.default_process(existing)
-    }
-    best = process.extractOne(
-        title, choices, scorer=fuzz.token_sort_ratio, processor=utils.default_process, score_cutoff=SIMILARITY_CUTOFF
+    close = process.extract(
+        title,
+        choices,
+        scorer=fuzz.token_sort_ratio,
+        processor=utils.default_process,
+        score_cutoff=SIMILARITY_CUTOFF,
+        limit=None,
     )
-    if best is None:
-        return None
-    return await session.get(Product, best[2])
+    for _, _, pid in close:
+        if _numbers(choices[pid]) == numbers:
+            return await session.get(Product, pid)
+    return None
 
 
 def _numbers(title: str) -> list[str]:
