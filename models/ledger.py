@@ -94,6 +94,16 @@ async def mark_handled(db: Database, update_id: int | None, now: datetime) -> No
         await _markers(db).write(("handled", update_id, now))
 
 
+async def marker(session: AsyncSession, update_id: int) -> ProcessedUpdate | None:
+    """This update's marker, read for every update on arrival: a plain row, not a loaded entity (it is
+    only looked at), through a statement built once."""
+    row = (await session.exec(_MARKER, params={"b_update_id": update_id})).first()
+    if row is None:
+        return None
+    reply, replied, at = row
+    return ProcessedUpdate(update_id=update_id, reply=reply, replied=replied, at=at)
+
+
 async def lookup(db: Database, update_id: int | None) -> ProcessedUpdate | None:
     """The marker of an update that was applied already, if any."""
     if update_id is None:
@@ -148,8 +158,7 @@ class _Markers:
         statement = _HANDLED_SQLITE if db.is_sqlite else _HANDLED_POSTGRESQL
         for attempt in range(BUSY_RETRIES + 1):
             try:
-                async with db.session() as session:
-                    connection = await session.connection()
+                async with db.connection() as connection:
                     if handled:
                         await connection.execute(statement, handled)
                     if replied:
@@ -180,6 +189,9 @@ def _handled(dialect) -> Any:
     )
 
 
+_MARKER: Any = select(ProcessedUpdate.reply, ProcessedUpdate.replied, ProcessedUpdate.at).where(
+    col(ProcessedUpdate.update_id) == bindparam("b_update_id")
+)
 _HANDLED_SQLITE = _handled(sqlite)
 _HANDLED_POSTGRESQL = _handled(postgresql)
 _REPLIED: Any = (

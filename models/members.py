@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -55,8 +57,13 @@ def _parse_user_id(text: str, example: str) -> int:
     return user_id
 
 
+# Built once: the sender is read with every update, and composing `session.get`'s query each time cost
+# more than running it.
+_BY_ID: Any = select(Member).where(col(Member.user_id) == bindparam("user_id"))
+
+
 async def get(session: AsyncSession, user_id: int) -> Member | None:
-    return await session.get(Member, user_id)
+    return (await session.exec(_BY_ID, params={"user_id": user_id})).first()
 
 
 async def ensure_admins(session: AsyncSession, user_ids: list[int], now: datetime) -> None:

@@ -33,7 +33,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -134,9 +136,13 @@ class YearTargets:
         return own if own is not None else self.annual(indicator)
 
 
+# Built once, columns only: read with every /iku, where loading whole rows cost more than the query.
+_OF_YEAR: Any = select(Target.indicator, Target.quarter, Target.percent).where(col(Target.year) == bindparam("year"))
+
+
 async def of_year(session: AsyncSession, year: int) -> YearTargets:
-    rows = (await session.exec(select(Target).where(Target.year == year))).all()
-    return YearTargets(year, {(row.indicator, row.quarter): Decimal(row.percent) for row in rows})
+    rows = (await session.exec(_OF_YEAR, params={"year": year})).all()
+    return YearTargets(year, {(indicator, quarter): Decimal(percent) for indicator, quarter, percent in rows})
 
 
 # --- assessment: realisation against target ------------------------------------------------------------
