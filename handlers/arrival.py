@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import ledger, members, reminders
+from models import ledger, reminders
 from models.tables import Member, ProcessedUpdate
 
 
@@ -34,8 +34,7 @@ _current: ContextVar[Arrival | None] = ContextVar("iku_arrival", default=None)
 
 async def read(session: AsyncSession, update_id: int, user_id: int | None) -> Arrival:
     """Only reads, so that it runs beside a write in progress (models/db.py, `Database.read`)."""
-    marker = await ledger.marker(session, update_id)
-    member = None if user_id is None else await members.get(session, user_id)
+    marker, member = await ledger.arrival(session, update_id, user_id)
     return Arrival(update_id, user_id, marker, member)
 
 

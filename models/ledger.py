@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, update
+from sqlalchemy import bindparam, delete, literal, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import col, select
@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.db import Database
 from models.errors import InputError
-from models.tables import ProcessedUpdate
+from models.tables import Member, ProcessedUpdate
 
 log = logging.getLogger(__name__)
 # SQLite has one writer: a transaction that read before another one committed cannot write and gets
@@ -94,14 +94,17 @@ async def mark_handled(db: Database, update_id: int | None, now: datetime) -> No
         await _markers(db).write(("handled", update_id, now))
 
 
-async def marker(session: AsyncSession, update_id: int) -> ProcessedUpdate | None:
-    """This update's marker, read for every update on arrival: a plain row, not a loaded entity (it is
-    only looked at), through a statement built once."""
-    row = (await session.exec(_MARKER, params={"b_update_id": update_id})).first()
+async def arrival(
+    session: AsyncSession, update_id: int, user_id: int | None
+) -> tuple[ProcessedUpdate | None, Member | None]:
+    """What every update needs on arrival, in one statement: its marker (as a plain row: it is only looked
+    at) and the sender's member row. Read with every update, so built once and asked in one round trip."""
+    row = (await session.exec(_ARRIVAL, params={"b_update_id": update_id, "b_user_id": user_id})).first()
     if row is None:
-        return None
-    reply, replied, at = row
-    return ProcessedUpdate(update_id=update_id, reply=reply, replied=replied, at=at)
+        return None, None
+    member, reply, replied, at = row
+    marker = None if replied is None else ProcessedUpdate(update_id=update_id, reply=reply, replied=replied, at=at)
+    return marker, member
 
 
 async def lookup(db: Database, update_id: int | None) -> ProcessedUpdate | None:
@@ -189,8 +192,20 @@ def _handled(dialect) -> Any:
     )
 
 
-_MARKER: Any = select(ProcessedUpdate.reply, ProcessedUpdate.replied, ProcessedUpdate.at).where(
-    col(ProcessedUpdate.update_id) == bindparam("b_update_id")
+def _marker_column(column: Any) -> Any:
+    return select(column).where(col(ProcessedUpdate.update_id) == bindparam("b_update_id")).scalar_subquery()
+
+
+# One row always: the marker's columns (NULL without a marker) beside the member, if there is one.
+_ARRIVAL: Any = (
+    select(
+        Member,
+        _marker_column(ProcessedUpdate.reply),
+        _marker_column(ProcessedUpdate.replied),
+        _marker_column(ProcessedUpdate.at),
+    )
+    .select_from(select(literal(1).label("one")).subquery())
+    .outerjoin(Member, col(Member.user_id) == bindparam("b_user_id"))
 )
 _HANDLED_SQLITE = _handled(sqlite)
 _HANDLED_POSTGRESQL = _handled(postgresql)
