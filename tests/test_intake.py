@@ -1,0 +1,136 @@
+"""The pieces of bot/intake.py and models/ledger.py that keep concurrent handling cheap: updates still in
+flight dropped from getUpdates' answer before they are parsed, the poll not repeated while a reply is
+being composed, and ledger markers of updates finishing together committed together."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from sqlmodel import col, select
+
+from bot.intake import FreshUpdatesRequest, HandledQueue, WatermarkBot
+from models import ledger
+from models.db import Database
+from models.tables import ProcessedUpdate
+from tests.conftest import message_data
+
+
+def update_json(update_id: int, user: int = 5001) -> dict[str, Any]:
+    return {"update_id": update_id, "message": message_data("/iku", message_id=update_id, user_id=user, date=0)}
+
+
+async def queued(queue: HandledQueue, update_id: int):
+    """An update put in the queue as the polling Updater puts it: in flight until handled."""
+    from telegram import Bot, Update
+
+    update = Update.de_json(update_json(update_id), Bot("123:TEST"))
+    queue.wait_for_handling = False
+    await queue.put(update)
+    return update
+
+
+async def test_updates_in_flight_are_dropped_from_the_answer_before_parsing():
+    queue = HandledQueue()
+    await queued(queue, 10)
+    request = FreshUpdatesRequest(queue)
+    payload = json.dumps({"ok": True, "result": [update_json(10), update_json(11), update_json(12)]}).encode()
+
+    data = request.parse_json_payload(payload)
+
+    assert [u["update_id"] for u in data["result"]] == [11, 12]
+    # Handled but not yet confirmed to Telegram: still not handed out again.
+    queue.handled(await queue.get())
+    assert [u["update_id"] for u in request.parse_json_payload(payload)["result"]] == [11, 12]
+    # Other answers (errors, other methods' results) pass unchanged.
+    assert request.parse_json_payload(b'{"ok": false, "description": "x"}') == {"ok": False, "description": "x"}
+    assert request.parse_json_payload(b'{"ok": true, "result": true}') == {"ok": True, "result": True}
+
+
+class CountingBot:
+    """get_updates as the Bot API stand-in would answer: every update from the offset on."""
+
+    def __init__(self, pending: list[int]) -> None:
+        self.pending = pending
+        self.asked: list[tuple[int | None, float]] = []
+
+    async def get_updates(self, offset: int | None = None, **kwargs: Any):
+        from telegram import Bot, Update
+
+        self.asked.append((offset, asyncio.get_running_loop().time()))
+        return tuple(Update.de_json(update_json(u), Bot("123:TEST")) for u in self.pending if u >= (offset or 0))
+
+
+async def test_while_an_update_is_in_flight_telegram_is_not_asked_again_until_it_is_handled_or_a_pause():
+    queue = HandledQueue()
+    bot = CountingBot([10])
+    watermark = WatermarkBot(bot, queue)
+    watermark.IN_FLIGHT_WAIT = 60  # the pause cannot end by itself during this test
+    queue.wait_for_handling = False  # polling: the watermark does the waiting
+    first = await watermark.get_updates(offset=0, timeout=10)
+    assert [u.update_id for u in first] == [10]
+    await queue.put(first[0])  # as the Updater queues it
+
+    asking = asyncio.create_task(watermark.get_updates(offset=11, timeout=10))
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert len(bot.asked) == 1, "asked again while the only update was still being handled"
+    queue.handled(await queue.get())
+    bot.pending = [11]
+    again = await asyncio.wait_for(asking, 1)
+    # Asked from the watermark's successor once the update was handled: 10 is confirmed, 11 is new.
+    assert bot.asked[1][0] == 11 and [u.update_id for u in again] == [11]
+
+
+async def test_a_long_handler_does_not_keep_other_chats_waiting_beyond_the_pause():
+    queue = HandledQueue()
+    bot = CountingBot([10])
+    watermark = WatermarkBot(bot, queue)
+    watermark.IN_FLIGHT_WAIT = 0.001
+    queue.wait_for_handling = False
+    await queue.put((await watermark.get_updates(offset=0))[0])
+    bot.pending = [10, 11]
+
+    # 10 is never handled here: after the pause Telegram is asked anyway, from 10 (not confirmed);
+    # 11 is handed out, 10 not again.
+    fresh = await asyncio.wait_for(watermark.get_updates(offset=11), 5)
+    assert bot.asked[-1][0] == 10 and [u.update_id for u in fresh] == [11]
+
+
+@pytest.fixture
+async def database(db_url):
+    db = Database(db_url)
+    yield db
+    await db.dispose()
+
+
+async def test_markers_of_updates_finishing_together_are_committed_together(database, clock):
+    commits: list[int] = []
+    event.listen(database.engine.sync_engine, "commit", lambda conn: commits.append(1))
+    now = clock.utcnow()
+
+    await asyncio.gather(*(ledger.mark_handled(database, 100 + n, now) for n in range(20)))
+
+    async with database.read() as session:
+        stored = (await session.exec(select(ProcessedUpdate.update_id).order_by(col(ProcessedUpdate.update_id)))).all()
+    assert list(stored) == list(range(100, 120))
+    assert len(commits) < 5, f"{len(commits)} transactions for 20 markers"
+    # Alone, a marker is written at once; a replied mark lands on its write's marker.
+    await ledger.mark_handled(database, 200, now)
+    await ledger.mark_replied(database, 200)
+    async with database.read() as session:
+        assert (await session.get(ProcessedUpdate, 200)) is not None
+
+
+async def test_a_failed_marker_write_is_reported_to_every_caller_of_its_batch(database, clock, monkeypatch):
+    async def broken(self, markers):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(ledger._Markers, "_commit", broken)
+    results = await asyncio.gather(
+        *(ledger.mark_handled(database, 300 + n, clock.utcnow()) for n in range(3)), return_exceptions=True
+    )
+    assert [str(r) for r in results] == ["disk full"] * 3
