@@ -23,7 +23,7 @@ from bot import rate_limiter, scheduler, services
 from bot.intake import ChatOrderedProcessor, HandledQueue, IkuApplication
 from bot.persistence import DatabasePersistence
 from bot.settings import Settings
-from handlers import catalog, dialog, forwarded, help, menus, updatelog
+from handlers import catalog, dashboard, dialog, forwarded, help, menus, updatelog
 from handlers import services as handler_services
 from handlers.common import answer_button
 from handlers.services import BotContext
@@ -32,6 +32,7 @@ from models import members as member_records
 from models.clock import Clock
 from models.db import Database
 from models.migrate import upgrade
+from models.permissions import Action, allowed
 from models.reminders import Rules
 from models.tables import Member
 
@@ -95,6 +96,7 @@ def build_application(
         report=settings.report,
         reminder_rules=reminder_rules(settings),
         bands=settings.bands,
+        dashboard_url=settings.dashboard_url,
         settings=settings,
     )
     register_handlers(application)
@@ -152,6 +154,7 @@ class MemberMenus:
     async def refresh(self, user_id: int, member: Member | None) -> None:
         entries = None if member is None else catalog.for_member(member)
         await menus.set_member_menu(self.application.bot, user_id, entries)
+        await set_dashboard_button(self.application, user_id, member)
 
 
 async def set_command_menu(application: Application) -> None:
@@ -160,6 +163,17 @@ async def set_command_menu(application: Application) -> None:
         everyone = await member_records.all_members(session)
     for member in everyone:
         await menus.set_member_menu(application.bot, member.user_id, catalog.for_member(member))
+        await set_dashboard_button(application, member.user_id, member)
+
+
+async def set_dashboard_button(application: Application, user_id: int, member: Member | None) -> None:
+    """With the dashboard on (over https), a member's private chat opens it from the menu button; a member
+    removed gets Telegram's default button back."""
+    url = dashboard.web_app_url(services.of(application).dashboard_url)
+    if url is None:
+        return
+    allowed_in = member is not None and allowed(member, Action.read)
+    await menus.set_member_menu_button(application.bot, user_id, url if allowed_in else None, dashboard.MENU_BUTTON)
 
 
 async def _post_init(application: Application) -> None:
