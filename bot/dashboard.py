@@ -392,7 +392,7 @@ def daftar_json(attention: view.Attention) -> dict[str, Any]:
 # --- the chart: SVG drawn here, styled by the page's style sheet ------------------------------------------
 
 WIDTH, HEIGHT = 320, 200
-LEFT, RIGHT, TOP, BOTTOM = 40, 14, 10, 140
+LEFT, RIGHT, TOP, BOTTOM = 40, 24, 10, 140
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
 

@@ -60,7 +60,7 @@
       row(dl, "Realisasi", ind.text.realisasi, "realisasi");
       row(dl, "Target", ind.text.target, "target");
       row(dl, "Capaian", ind.text.capaian, ind.below_target ? "capaian bawah" : "capaian");
-      row(dl, "Predikat", ind.predikat || ind.missing || "—", "predikat");
+      row(dl, "Predikat", ind.predikat || "—", "predikat");
       card.appendChild(dl);
       var chart = el("div", "grafik-kotak");
       // Markup the bot drew and escaped itself.
