@@ -45,14 +45,14 @@ async def served(db_url: str, clock: Any, url: str | None = None, **settings: An
             await dashboard.stop(h.app)
 
 
-def init_data(user_id: int, signed_at: datetime, **extra: str) -> str:
+def init_data(user_id: int, signed_at: datetime, token: str = TOKEN, **extra: str) -> str:
     fields = {
         "query_id": "AAHdF6IQAAAAAN0XohDhrOrc",
         "user": json.dumps({"id": user_id, "first_name": "Uji", "language_code": "id"}, separators=(",", ":")),
         "auth_date": str(int(signed_at.timestamp())),
         **extra,
     }
-    return web_access.sign_init_data(fields, TOKEN)
+    return web_access.sign_init_data(fields, token)
 
 
 def tma(user_id: int, signed_at: datetime) -> dict[str, str]:

@@ -138,8 +138,9 @@ async def test_the_page_shows_the_year_at_a_glance_as_a_mini_app_and_in_a_browse
             await asyncio.to_thread(driver.get, s.base)
             message = await asyncio.to_thread(
                 lambda: WebDriverWait(driver, 20).until(
-                    lambda d: "Akses ditolak" in d.find_element(By.ID, "pesan").text
-                    and d.find_element(By.ID, "pesan").text
+                    lambda d: (
+                        "Akses ditolak" in d.find_element(By.ID, "pesan").text and d.find_element(By.ID, "pesan").text
+                    )
                 )
             )
             assert "/dasbor" in message
