@@ -27,7 +27,7 @@ from handlers import catalog, dashboard, dialog, forwarded, help, menus, updatel
 from handlers import services as handler_services
 from handlers.common import answer_button
 from handlers.services import BotContext
-from models import ledger
+from models import ledger, stored_state
 from models import members as member_records
 from models.clock import Clock
 from models.db import Database
@@ -43,6 +43,9 @@ log = logging.getLogger(__name__)
 MESSAGE_DEFAULTS = Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
 CONSOLE_TOKEN = "1:console-without-network"
 LAST_GROUP = 99
+# Rows of the bot's own state in the persistence table (apart from python-telegram-bot's).
+BOT_STATE = "bot_state"
+MENU_BUTTON_KEY = "dashboard_menu_button"
 # After a failure the write may or may not stand, so the user is told to check before sending it again.
 SORRY = (
     "Maaf, terjadi kesalahan saat memproses permintaan Anda. Sebelum mengirim ulang, periksa dengan "
@@ -164,6 +167,20 @@ async def set_command_menu(application: Application) -> None:
     for member in everyone:
         await menus.set_member_menu(application.bot, member.user_id, catalog.for_member(member))
         await set_dashboard_button(application, member.user_id, member)
+    await _forget_dashboard_buttons(application, everyone)
+
+
+async def _forget_dashboard_buttons(application: Application, everyone: list[Member]) -> None:
+    """The dashboard turned off (or moved to plain http) since the last start: members' menu buttons would
+    still open it, so they get Telegram's default back, once. The URL last set is remembered for that."""
+    svc = services.of(application)
+    url = dashboard.web_app_url(svc.dashboard_url)
+    earlier = await stored_state.get(svc.db, BOT_STATE, MENU_BUTTON_KEY)
+    if url is None and earlier is not None:
+        for member in everyone:
+            await menus.set_member_menu_button(application.bot, member.user_id, None, dashboard.MENU_BUTTON)
+    if url != earlier:
+        await stored_state.put(svc.db, BOT_STATE, MENU_BUTTON_KEY, url)
 
 
 async def set_dashboard_button(application: Application, user_id: int, member: Member | None) -> None:

@@ -350,6 +350,16 @@ async def test_members_get_the_dashboard_as_their_menu_button(db_url, clock):
         assert kinds == [(PIMPINAN, "web_app"), (PIMPINAN, "default")]
 
 
+async def test_turning_the_dashboard_off_gives_members_their_default_menu_button_back_once(db_url, clock):
+    async with custom_harness(db_url, clock, dashboard_url=HTTPS_URL):
+        pass
+    async with custom_harness(db_url, clock) as off:
+        buttons = [c.params for c in off.api.calls if c.method == "setChatMenuButton"]
+        assert [(int(p["chat_id"]), _button(p)["type"]) for p in buttons] == [(ADMIN, "default")]
+    async with custom_harness(db_url, clock) as again:
+        assert not [c for c in again.api.calls if c.method == "setChatMenuButton"]
+
+
 def _button(params) -> dict:
     value = params["menu_button"]
     return json.loads(value) if isinstance(value, str) else value
