@@ -256,7 +256,12 @@ async def start(application: Application) -> None:
         return
     settings = services.of(application).settings
     server = tornado.httpserver.HTTPServer(tornado.web.Application(routes(Dashboard.of(application))))
-    server.listen(settings.web_port, address=settings.web_listen)
+    try:
+        server.listen(settings.web_port, address=settings.web_listen)
+    except OSError as exc:
+        raise RuntimeError(
+            f"the dashboard cannot listen on WEB_LISTEN:WEB_PORT {settings.web_listen}:{settings.web_port}: {exc}"
+        ) from exc
     application.bot_data[SERVER_KEY] = server
     log.info("dashboard: serving %s on %s:%s", settings.dashboard_url, settings.web_listen, settings.web_port)
 

@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import re
+import socket
 from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import parse_qsl, urlencode
@@ -16,7 +17,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from bot import runner
+from bot import dashboard, runner
 from bot.dashboard import COOKIE, CSP
 from bot.settings import Settings
 from models import web_access
@@ -363,6 +364,18 @@ async def test_turning_the_dashboard_off_gives_members_their_default_menu_button
 def _button(params) -> dict:
     value = params["menu_button"]
     return json.loads(value) if isinstance(value, str) else value
+
+
+async def test_a_port_in_use_stops_the_start_with_a_message(db_url, clock):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        url = f"http://127.0.0.1:{port}/dasbor"
+        async with custom_harness(db_url, clock, dashboard_url=url, web_port=port) as harness:
+            with pytest.raises(RuntimeError, match=f"WEB_LISTEN:WEB_PORT 127.0.0.1:{port}"):
+                await dashboard.start(harness.app)
+            await dashboard.stop(harness.app)
 
 
 # --- settings -----------------------------------------------------------------------------------------------
