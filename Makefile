@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format clean venv
+.PHONY: run test lint format clean venv browser
 
 # Resolves the interpreter, rebuilds the venv if it was made by another one, installs when
 # pyproject.toml changed.
@@ -41,8 +41,23 @@ format: venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: lint
+test: lint browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The dashboard's browser test drives Debian's chromium through chromedriver. Installed here when missing and
+# we are root with apt-get (quietly; a failure is reported and the test then skips, saying why).
+browser:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing chromium and chromium-driver for the dashboard's browser test (apt-get)."; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 \
+	      || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium chromium-driver >/dev/null 2>&1; } \
+	      || echo "Could not install chromium and chromium-driver with apt-get: the dashboard's browser test will be skipped."; \
+	  else \
+	    echo "chromium or chromedriver missing, and installing them needs root and apt-get: the dashboard's browser test will be skipped."; \
+	  fi; \
+	fi
 
 clean:
 	rm -rf $(VENV) .venv-* .pytest_cache .mypy_cache .ruff_cache

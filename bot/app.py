@@ -23,15 +23,16 @@ from bot import rate_limiter, scheduler, services
 from bot.intake import ChatOrderedProcessor, HandledQueue, IkuApplication
 from bot.persistence import DatabasePersistence
 from bot.settings import Settings
-from handlers import catalog, dialog, forwarded, help, menus, updatelog
+from handlers import catalog, dashboard, dialog, forwarded, help, menus, updatelog
 from handlers import services as handler_services
 from handlers.common import answer_button
 from handlers.services import BotContext
-from models import ledger
+from models import ledger, stored_state
 from models import members as member_records
 from models.clock import Clock
 from models.db import Database
 from models.migrate import upgrade
+from models.permissions import Action, allowed
 from models.reminders import Rules
 from models.tables import Member
 
@@ -42,6 +43,9 @@ log = logging.getLogger(__name__)
 MESSAGE_DEFAULTS = Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True))
 CONSOLE_TOKEN = "1:console-without-network"
 LAST_GROUP = 99
+# Rows of the bot's own state in the persistence table (apart from python-telegram-bot's).
+BOT_STATE = "bot_state"
+MENU_BUTTON_KEY = "dashboard_menu_button"
 # After a failure the write may or may not stand, so the user is told to check before sending it again.
 SORRY = (
     "Maaf, terjadi kesalahan saat memproses permintaan Anda. Sebelum mengirim ulang, periksa dengan "
@@ -99,6 +103,7 @@ def build_application(
         report=settings.report,
         reminder_rules=reminder_rules(settings),
         bands=settings.bands,
+        dashboard_url=settings.dashboard_url,
         settings=settings,
     )
     register_handlers(application)
@@ -156,6 +161,7 @@ class MemberMenus:
     async def refresh(self, user_id: int, member: Member | None) -> None:
         entries = None if member is None else catalog.for_member(member)
         await menus.set_member_menu(self.application.bot, user_id, entries)
+        await set_dashboard_button(self.application, user_id, member)
 
 
 async def set_command_menu(application: Application) -> None:
@@ -164,6 +170,31 @@ async def set_command_menu(application: Application) -> None:
         everyone = await member_records.all_members(session)
     for member in everyone:
         await menus.set_member_menu(application.bot, member.user_id, catalog.for_member(member))
+        await set_dashboard_button(application, member.user_id, member)
+    await _forget_dashboard_buttons(application, everyone)
+
+
+async def _forget_dashboard_buttons(application: Application, everyone: list[Member]) -> None:
+    """The dashboard turned off (or moved to plain http) since the last start: members' menu buttons would
+    still open it, so they get Telegram's default back, once. The URL last set is remembered for that."""
+    svc = services.of(application)
+    url = dashboard.web_app_url(svc.dashboard_url)
+    earlier = await stored_state.get(svc.db, BOT_STATE, MENU_BUTTON_KEY)
+    if url is None and earlier is not None:
+        for member in everyone:
+            await menus.set_member_menu_button(application.bot, member.user_id, None, dashboard.MENU_BUTTON)
+    if url != earlier:
+        await stored_state.put(svc.db, BOT_STATE, MENU_BUTTON_KEY, url)
+
+
+async def set_dashboard_button(application: Application, user_id: int, member: Member | None) -> None:
+    """With the dashboard on (over https), a member's private chat opens it from the menu button; a member
+    removed gets Telegram's default button back."""
+    url = dashboard.web_app_url(services.of(application).dashboard_url)
+    if url is None:
+        return
+    allowed_in = member is not None and allowed(member, Action.read)
+    await menus.set_member_menu_button(application.bot, user_id, url if allowed_in else None, dashboard.MENU_BUTTON)
 
 
 async def _post_init(application: Application) -> None:

@@ -232,6 +232,7 @@ class DrainingUpdater(Updater):
     """
 
     DRAIN_SECONDS = 60.0
+    web_routes: Sequence[Any] = ()  # other pages served beside the webhook (bot/dashboard.py)
 
     async def _start_webhook(
         self,
@@ -259,7 +260,7 @@ class DrainingUpdater(Updater):
             raise TelegramError("TLS certificates are not supported here; terminate TLS in a reverse proxy")
         if not url_path.startswith("/"):
             url_path = f"/{url_path}"
-        app = GuardedWebhookApp(url_path, self.bot, self.update_queue, secret_token)
+        app = GuardedWebhookApp(url_path, self.bot, self.update_queue, secret_token, self.web_routes)
         self._httpd = WebhookServer(listen, port, app, None, unix)
         await self._bootstrap(
             max_retries=bootstrap_retries,

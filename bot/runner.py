@@ -17,6 +17,7 @@ from telegram import Update
 from telegram.error import InvalidToken
 from telegram.ext import Application, Updater
 
+from bot import dashboard
 from bot.intake import DrainingUpdater, FreshUpdatesRequest, HandledQueue, WatermarkBot, confirm_handled
 from bot.settings import Settings
 
@@ -38,6 +39,17 @@ def webhook_problems(settings: Settings) -> list[str]:
         problems.append("WEBHOOK_SECRET is not set (without it anyone could post fake updates)")
     elif not _SECRET_TOKEN.match(secret):
         problems.append("WEBHOOK_SECRET may hold only A-Z, a-z, 0-9, _ and -, at most 256 characters")
+    dashboard_path = (settings.dashboard_path or "").rstrip("/")
+    webhook_path = parts.path.rstrip("/")
+    if dashboard_path and (
+        dashboard_path == webhook_path
+        or webhook_path.startswith(dashboard_path + "/")
+        or dashboard_path.startswith(webhook_path + "/")
+    ):
+        problems.append(
+            f"DASHBOARD_URL's path {dashboard_path!r} and WEBHOOK_URL's path {webhook_path!r} overlap: "
+            "give each a path of its own"
+        )
     return problems
 
 
@@ -106,6 +118,9 @@ def run(settings: Settings) -> int:
         if settings.bot_mode == "webhook":
             url = settings.webhook_url or ""
             application.updater = DrainingUpdater(application.bot, application.update_queue)
+            if dashboard.enabled(application):  # served by the webhook's own server
+                application.updater.web_routes = dashboard.routes(dashboard.Dashboard.of(application))
+                log.info("dashboard: serving %s beside the webhook", settings.dashboard_url)
             log.info(
                 "starting in webhook mode: listening on %s:%s, Telegram posts to %s",
                 settings.webhook_listen,
@@ -131,6 +146,10 @@ def run(settings: Settings) -> int:
                     polling_request.queue = queue
                 application.updater = Updater(WatermarkBot(application.bot, queue), queue)  # type: ignore[arg-type]
             application.post_stop = _after(application.post_stop, confirm_handled)
+            # The dashboard's own server (when DASHBOARD_URL is set), up after the bot's start-up, down
+            # before the database closes.
+            application.post_init = _after(application.post_init, dashboard.start)
+            application.post_shutdown = _after(dashboard.stop, application.post_shutdown)
             application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
     except InvalidToken:
         log.error("Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather")

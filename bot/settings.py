@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import SecretStr, field_validator
@@ -16,6 +17,7 @@ from models.report import ReportSettings
 from models.validation import number
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/iku.db"
+LOCAL_HOSTS = ("127.0.0.1", "localhost")
 
 
 class Settings(BaseSettings):
@@ -33,6 +35,12 @@ class Settings(BaseSettings):
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8443
     webhook_secret: SecretStr | None = None
+
+    # The dashboard (issue 14): off while DASHBOARD_URL is empty. Its path is where the page lives, the JSON API
+    # under it. Polling mode serves it on WEB_LISTEN:WEB_PORT; webhook mode on the webhook's own server.
+    dashboard_url: str | None = None
+    web_listen: str = "127.0.0.1"
+    web_port: int = 8080
 
     digest_stale_days: int = 14
     digest_grace_hours: int = 12
@@ -69,6 +77,44 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return [value]
         return value
+
+    @field_validator("dashboard_url", mode="before")
+    @classmethod
+    def _dashboard_url(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if not isinstance(value, str):
+            return value
+        url = value.strip().rstrip("/")
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        if parts.scheme not in ("https", "http") or not host or parts.query or parts.fragment:
+            raise ValueError(f"{url!r} is not an URL like https://bot.example.go.id/dasbor")
+        if parts.scheme != "https" and host not in LOCAL_HOSTS:
+            raise ValueError(
+                f"{url!r} must use https (Telegram opens Mini Apps only over https, and the session cookie must "
+                "not travel in clear); plain http is accepted only for 127.0.0.1 or localhost"
+            )
+        if not parts.path or parts.path == "/":
+            raise ValueError(f"{url!r} needs a path of its own, e.g. https://bot.example.go.id/dasbor")
+        return url
+
+    @field_validator("web_port")
+    @classmethod
+    def _port(cls, value: int) -> int:
+        if not 1 <= value <= 65535:
+            raise ValueError("a TCP port from 1 to 65535")
+        return value
+
+    @property
+    def dashboard_path(self) -> str | None:
+        """The dashboard's path (`/dasbor`), None while it is off."""
+        return urlsplit(self.dashboard_url).path if self.dashboard_url else None
+
+    @property
+    def dashboard_is_local(self) -> bool:
+        """Served to this machine only (http allowed, cookies without Secure)."""
+        return bool(self.dashboard_url) and (urlsplit(self.dashboard_url).hostname or "").lower() in LOCAL_HOSTS
 
     @field_validator("reminder_time")
     @classmethod

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+from collections.abc import Sequence
 from http import HTTPStatus
+from typing import Any
 
 import tornado.web
 from telegram import Bot
@@ -65,9 +67,16 @@ class GuardedTelegramHandler(TelegramHandler):
 
 
 class GuardedWebhookApp(WebhookAppClass):
+    """The webhook's tornado application; `routes` adds other pages to the same server (the dashboard)."""
+
     def __init__(
-        self, webhook_path: str, bot: Bot, update_queue: asyncio.Queue, secret_token: str | None = None
+        self,
+        webhook_path: str,
+        bot: Bot,
+        update_queue: asyncio.Queue,
+        secret_token: str | None = None,
+        routes: Sequence[Any] = (),
     ) -> None:
         self.shared_objects = {"bot": bot, "update_queue": update_queue, "secret_token": secret_token}
-        handlers = [(rf"{webhook_path}/?", GuardedTelegramHandler, self.shared_objects)]
+        handlers = [(rf"{webhook_path}/?", GuardedTelegramHandler, self.shared_objects), *routes]
         tornado.web.Application.__init__(self, handlers)

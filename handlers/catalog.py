@@ -17,6 +17,7 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 from handlers import (
     cases,
     corrections,
+    dashboard,
     digest,
     export,
     hearings,
@@ -128,6 +129,13 @@ COMMANDS: tuple[Command, ...] = (
         "Daftar yang masih terbuka",
         "/daftar [usulan|terbit|pengundangan|perkara]",
         run=reports.daftar,
+        permission=Action.read,
+    ),
+    Command(
+        "dasbor",
+        "Dasbor IKU: grafik, target, dan yang perlu perhatian",
+        "/dasbor",
+        run=dashboard.dasbor,
         permission=Action.read,
     ),
     Command("ubah", "Perbaiki data yang salah", "/ubah produk 12", form=corrections.UBAH),

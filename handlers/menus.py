@@ -10,7 +10,16 @@ import logging
 from collections.abc import Iterable
 from typing import Protocol
 
-from telegram import Bot, BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats, BotCommandScopeChat
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+    MenuButtonDefault,
+    MenuButtonWebApp,
+    WebAppInfo,
+)
 from telegram.error import TelegramError
 
 log = logging.getLogger(__name__)
@@ -51,3 +60,13 @@ async def set_member_menu(bot: Bot, user_id: int, entries: Iterable[MenuLine] | 
             await bot.set_my_commands(_commands(entries), scope=scope)
     except TelegramError as exc:  # e.g. the user never opened a chat with the bot
         log.info("could not set the menu of user %s: %s", user_id, exc)
+
+
+async def set_member_menu_button(bot: Bot, user_id: int, web_app_url: str | None, text: str) -> None:
+    """A member's private chat opens the dashboard from the menu button (`web_app_url`); None puts back
+    Telegram's default button (a removed member)."""
+    button = MenuButtonDefault() if web_app_url is None else MenuButtonWebApp(text, WebAppInfo(url=web_app_url))
+    try:
+        await bot.set_chat_menu_button(chat_id=user_id, menu_button=button)
+    except TelegramError as exc:  # e.g. the user never opened a chat with the bot
+        log.info("could not set the menu button of user %s: %s", user_id, exc)

@@ -44,6 +44,7 @@ class Services:
     report: ReportSettings
     reminder_rules: Rules  # REMINDER_TIME and PUBLISH_REMINDER_DAYS, for /pengingat
     bands: Bands  # predikat bands (PREDIKAT_BANDS)
+    dashboard_url: str | None  # DASHBOARD_URL without a trailing slash; None: the dashboard is off
 
     @property
     def tz(self) -> ZoneInfo:

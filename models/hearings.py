@@ -7,6 +7,7 @@ hearings are kept (cancelled_at, cancel_reason), so history and reminders see wh
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func
@@ -222,3 +223,18 @@ async def upcoming(
         .limit(limit)
     )
     return [(h, c) for h, c in rows.all()], int(total)
+
+
+async def next_of_cases(session: AsyncSession, case_ids: Sequence[int], today: date) -> dict[int, Hearing]:
+    """The next hearing (not cancelled, today or later) of each of the cases that has one."""
+    if not case_ids:
+        return {}
+    rows = await session.exec(
+        select(Hearing)
+        .where(col(Hearing.case_id).in_(list(case_ids)), col(Hearing.cancelled_at).is_(None), col(Hearing.day) >= today)
+        .order_by(col(Hearing.day), col(Hearing.time_of_day).is_(None), col(Hearing.time_of_day), col(Hearing.id))
+    )
+    out: dict[int, Hearing] = {}
+    for hearing in rows.all():
+        out.setdefault(hearing.case_id, hearing)
+    return out

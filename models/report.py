@@ -19,11 +19,11 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import indicators, product_links, registry, targets
+from models import hearings, indicators, product_links, registry, targets
 from models.jdih import Publisher
 from models.products import KIND_SHORT
 from models.records import FieldKind, RecordSpec
-from models.tables import AuditEntry, Case, Hearing, Member, Product
+from models.tables import AuditEntry, Case, Member, Product
 
 PRODUCTS_SHEET = "Produk Hukum"
 CASES_SHEET = "Perkara"
@@ -96,21 +96,10 @@ def _columns(spec: RecordSpec, extras: Sequence[tuple[str, CellKind, Extra]]) ->
 
 async def _next_hearings(session: AsyncSession, cases: Sequence[Any], today: date) -> dict[int, Any]:
     """The next hearing (not cancelled, today or later) of each case, as "YYYY-MM-DD HH:MM" text."""
-    ids = [c.id for c in cases]
-    if not ids:
-        return {}
-    rows = (
-        await session.exec(
-            select(Hearing)
-            .where(col(Hearing.case_id).in_(ids), col(Hearing.cancelled_at).is_(None), col(Hearing.day) >= today)
-            .order_by(col(Hearing.day), col(Hearing.time_of_day))
-        )
-    ).all()
-    out: dict[int, Any] = {}
-    for hearing in rows:
-        if hearing.case_id not in out:
-            out[hearing.case_id] = f"{hearing.day.isoformat()} {hearing.time_of_day or ''}".strip()
-    return out
+    found = await hearings.next_of_cases(session, [c.id for c in cases], today)
+    return {
+        case_id: f"{hearing.day.isoformat()} {hearing.time_of_day or ''}".strip() for case_id, hearing in found.items()
+    }
 
 
 async def _statuses(session: AsyncSession, products: Sequence[Any], today: date) -> dict[int, Any]:

@@ -316,3 +316,18 @@ class PersistenceEntry(SQLModel, table=True):
     kind: str = Field(primary_key=True, max_length=32)
     key: str = Field(primary_key=True, max_length=255)
     value: dict | list | None = Field(default=None, sa_column=Column(JSON))
+
+
+class WebToken(SQLModel, table=True):
+    """The dashboard's one-time links and browser sessions (models/web_access.py). Only a hash of each token
+    is kept, so a copy of the database opens nobody's dashboard; rows are checked on every request, so they
+    hold across restarts and processes."""
+
+    __tablename__ = "web_token"
+
+    token_hash: str = Field(primary_key=True, max_length=64)  # SHA-256 of the token, hex
+    kind: str = Field(max_length=8)  # link | session
+    user_id: int = Field(sa_type=BigInteger, index=True)
+    created_at: datetime = _utc()
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
+    used_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))  # a link, once redeemed
