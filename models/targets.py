@@ -137,7 +137,9 @@ class YearTargets:
 
 
 # Built once, columns only: read with every /iku, where loading whole rows cost more than the query.
-_OF_YEAR: Any = select(Target.indicator, Target.quarter, Target.percent).where(col(Target.year) == bindparam("year"))
+_OF_YEAR: Any = select(col(Target.indicator), col(Target.quarter), col(Target.percent)).where(
+    col(Target.year) == bindparam("year")
+)
 
 
 async def of_year(session: AsyncSession, year: int) -> YearTargets:
