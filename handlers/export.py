@@ -8,11 +8,9 @@ import json
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
 from telegram import Update
 from telegram.constants import ChatAction
 
-from handlers import workbook
 from handlers.common import answer_error, send_document, today
 from handlers.services import BotContext
 from models import indicators, jdih, report, validation
@@ -46,6 +44,11 @@ def parse_year(args: list[str], day: date) -> int:
 
 
 def build_workbook(data: report.YearReport, settings: ReportSettings, tz: ZoneInfo) -> bytes:
+    # openpyxl (through handlers/workbook.py) is imported when a report is built, not at start.
+    from openpyxl import Workbook
+
+    from handlers import workbook
+
     book = Workbook()
     default = book.active
     if default is not None:

@@ -19,7 +19,6 @@ from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
-from handlers import workbook
 from handlers.common import answer_button, answer_error, member_of, refusal, send, send_document, today, write
 from handlers.services import BotContext
 from handlers.telegram_limits import MAX_MESSAGE_CHARS, join_within_limit, shorten
@@ -58,6 +57,8 @@ async def impor(update: Update, context: BotContext, member: Member) -> None:
     if update.effective_chat is not None and update.effective_chat.type != ChatType.PRIVATE:
         await send(update, IN_PRIVATE)
         return
+    from handlers import workbook  # openpyxl: imported when needed, not at start
+
     content = await asyncio.to_thread(workbook.template, report.registers())
     await send_document(update, content, TEMPLATE_NAME, SEND_IT)
     await _set_state(context, member.user_id, {"waiting_since": context.services.clock.utcnow().isoformat()})

@@ -12,8 +12,6 @@ from datetime import date, datetime
 from typing import Any
 
 from babel.numbers import format_decimal
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
 from models.errors import InputError
 from models.validation import grouped
@@ -82,6 +80,10 @@ def _check_rows(tables: list[Table]) -> None:
 
 
 def read_xlsx(content: bytes) -> list[Table]:
+    # openpyxl is imported when a workbook is read, not at start: it is a third of the bot's start-up.
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
     unreadable = "Berkas ini tidak dapat dibaca sebagai spreadsheet XLSX."
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
