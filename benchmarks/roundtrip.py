@@ -84,6 +84,13 @@ async def throughput(standin, users: list[int], each: int, text_of) -> float:
     return len(users) * each / (last - started)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (Linux /proc): steadier than wall time on a busy
+    machine, and what caps throughput on one core."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 1 else values[0]
 
@@ -111,9 +118,11 @@ async def measure(kind: str, args, folder: Path, *, rate_limit: bool = False) ->
         result["iku_p50"], result["iku_p95"] = statistics.median(iku), pct(iku, 95)
         usul = await round_trips(standin, askers, lambda n: f"/usul perwali Uji Waktu Tempuh Nomor {n}", args.rounds)
         result["usul_p50"], result["usul_p95"] = statistics.median(usul), pct(usul, 95)
+        cpu_before = cpu_seconds(proc.pid)
         result["throughput"] = await throughput(
             standin, users, args.each, lambda u, n: f"/usul perwali Uji Beban {u} Nomor {n}"
         )
+        result["cpu_ms"] = (cpu_seconds(proc.pid) - cpu_before) * 1000 / (len(users) * args.each)
         answered = {u: len(standin.sent(u)) for u in users}
     finally:
         proc.terminate()
@@ -152,6 +161,7 @@ async def main(args) -> None:
         ("usul_p50", "/usul round trip p50", "ms"),
         ("usul_p95", "/usul round trip p95", "ms"),
         ("throughput", f"throughput, {args.users} users x {args.each} /usul", "cmd/s"),
+        ("cpu_ms", "CPU per /usul in that run", "ms"),
     )
     for key, label, unit in rows:
         print(f"{label + ' (' + unit + ')':34} {echo[key]:10.1f} {bot[key]:10.1f} {bot[key] / echo[key]:6.2f}x")

@@ -22,6 +22,7 @@ person run one after the other in the order Telegram sent them, so a dialogue se
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -55,7 +56,7 @@ class HandledQueue(asyncio.Queue):
         self._refusal: Callable[[], Exception] | None = None
         self._idle = asyncio.Event()
         self._idle.set()
-        self.changed = asyncio.Event()
+        self.changed = asyncio.Event()  # set (and replaced) whenever an update in flight is handled
 
     def watermark(self) -> int | None:
         """The lowest update id still in flight: Telegram may confirm only those below it."""
@@ -94,15 +95,14 @@ class HandledQueue(asyncio.Queue):
 
     def _forget(self, update: Update) -> None:
         self._waiting.pop(id(update), None)
-        low = self.watermark()
         if self.in_flight.get(update.update_id) == id(update):
             del self.in_flight[update.update_id]
             self.finished.add(update.update_id)
         if not self._waiting:
             self._idle.set()
-        if self.watermark() != low:
-            self.changed.set()
-            self.changed = asyncio.Event()
+        # Every update handled wakes whoever waits for progress (the poll, WatermarkBot).
+        self.changed.set()
+        self.changed = asyncio.Event()
 
     def confirmed_below(self, offset: int) -> None:
         """Telegram was told about every update below `offset`: they will not come back."""
@@ -144,23 +144,40 @@ class WatermarkBot:
     """The bot as the polling Updater sees it: getUpdates asks from the watermark, and updates already in
     flight are not handed out again. Everything else is the application's bot."""
 
-    # While updates are in flight, Telegram is asked again once they are all handled, or IN_FLIGHT_WAIT
-    # after the last time (for updates of other chats meanwhile), not sooner: each answer repeats every
-    # update in flight, and asking while replies are being composed takes their time.
+    # While updates are in flight, Telegram is asked again once they are all handled; or, from IN_FLIGHT_WAIT
+    # after the last time on (for updates of other chats meanwhile), once no more than SMALL_BACKLOG are in
+    # flight or half of those in flight then were handled; and at the latest after MAX_WAIT. Each answer
+    # repeats every update in flight: asking often while a long backlog is worked off only parses the
+    # same updates again.
     IN_FLIGHT_WAIT = 0.05
+    MAX_WAIT = 1.0
+    SMALL_BACKLOG = 8
 
     def __init__(self, bot: Any, queue: HandledQueue) -> None:
         self._bot = bot
         self._queue = queue
         self._last_ask = 0.0
+        self._backlog = 0  # updates in flight once the last answer was handed out
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._bot, name)
 
+    def _may_ask(self, now: float) -> bool:
+        in_flight = len(self._queue.in_flight)
+        if not in_flight or now >= self._last_ask + self.MAX_WAIT:
+            return True
+        small = max(self.SMALL_BACKLOG, self._backlog // 2)
+        return now >= self._last_ask + self.IN_FLIGHT_WAIT and in_flight <= small
+
     async def _pause_while_in_flight(self) -> None:
-        rest = self._last_ask + self.IN_FLIGHT_WAIT - asyncio.get_running_loop().time()
-        if rest > 0 and self._queue.watermark() is not None:
-            await self._queue.drain(rest)
+        loop = asyncio.get_running_loop()
+        while not self._may_ask(now := loop.time()):
+            # Woken by each update handled, or when the shortest wait ends.
+            until = self._last_ask + (
+                self.IN_FLIGHT_WAIT if now < self._last_ask + self.IN_FLIGHT_WAIT else self.MAX_WAIT
+            )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._queue.changed.wait(), max(0.0, until - now))
 
     async def get_updates(self, offset: int | None = None, **kwargs: Any) -> tuple[Update, ...]:
         await self._pause_while_in_flight()
@@ -173,7 +190,9 @@ class WatermarkBot:
         if offset is not None:
             self._queue.confirmed_below(offset)
         # Without the filtering request (tests), repeated updates are parsed, then dropped here.
-        return tuple(u for u in updates if not self._queue.seen(u.update_id))
+        fresh = tuple(u for u in updates if not self._queue.seen(u.update_id))
+        self._backlog = len(self._queue.in_flight) + len(fresh)
+        return fresh
 
 
 class ChatOrderedProcessor(BaseUpdateProcessor):

@@ -134,3 +134,23 @@ async def test_a_failed_marker_write_is_reported_to_every_caller_of_its_batch(da
         *(ledger.mark_handled(database, 300 + n, clock.utcnow()) for n in range(3)), return_exceptions=True
     )
     assert [str(r) for r in results] == ["disk full"] * 3
+
+
+async def test_a_long_backlog_is_worked_off_by_half_before_telegram_is_asked_again():
+    queue = HandledQueue()
+    bot = CountingBot(list(range(10, 30)))
+    watermark = WatermarkBot(bot, queue)
+    watermark.IN_FLIGHT_WAIT, watermark.MAX_WAIT = 0.0, 60.0
+    queue.wait_for_handling = False
+    for update in await watermark.get_updates(offset=0):
+        await queue.put(update)
+    asking = asyncio.create_task(watermark.get_updates(offset=30))
+
+    for handled in range(10):
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert len(bot.asked) == 1, f"asked again with {20 - handled} of 20 still in flight"
+        queue.handled(await queue.get())
+    # Ten of twenty handled: Telegram is asked again, from the lowest still in flight.
+    await asyncio.wait_for(asking, 5)
+    assert bot.asked[1][0] == 20
