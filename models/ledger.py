@@ -132,7 +132,12 @@ class _Markers:
         self.writer: asyncio.Task[None] | None = None
 
     async def write(self, marker: tuple[str, int, datetime | None]) -> None:
-        done = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        if self.writer is not None and not self.writer.done() and self.writer.get_loop() is not loop:
+            # Left behind by an event loop that ended (one database used by two asyncio.run calls): its
+            # callers are gone with it.
+            self.writer, self.pending = None, []
+        done = loop.create_future()
         self.pending.append((marker, done))
         if self.writer is None or self.writer.done():
             self.writer = asyncio.create_task(self._write_all())

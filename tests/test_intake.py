@@ -154,3 +154,27 @@ async def test_a_long_backlog_is_worked_off_by_half_before_telegram_is_asked_aga
     # Ten of twenty handled: Telegram is asked again, from the lowest still in flight.
     await asyncio.wait_for(asking, 5)
     assert bot.asked[1][0] == 20
+
+
+def test_markers_are_written_when_one_database_outlives_an_event_loop(db_url, clock):
+    """The CLI and the console may run more than one asyncio.run over one Database."""
+    db = Database(db_url)
+
+    async def stranded() -> None:
+        # A write in progress when its loop ends: the marker batch's writer is left unfinished.
+        batch = ledger._markers(db)
+        batch.writer = asyncio.get_running_loop().create_task(asyncio.sleep(3600))
+        batch.pending.append((("handled", 1, clock.utcnow()), asyncio.get_running_loop().create_future()))
+
+    async def then() -> None:
+        await asyncio.wait_for(ledger.mark_handled(db, 500, clock.utcnow()), 5)
+        async with db.read() as session:
+            assert await session.get(ProcessedUpdate, 500) is not None
+        await db.dispose()
+
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(stranded())
+    finally:
+        loop.close()
+    asyncio.run(then())
