@@ -338,12 +338,17 @@ async def similar_title(session: AsyncSession, title: str, year: int, exclude_id
 
     if not utils.default_process(title):  # only symbols or emoji: nothing to compare
         return None
-    rows = await session.exec(
-        select(Product.id, Product.title).where(col(Product.proposed_on).between(date(year, 1, 1), date(year, 12, 31)))
-    )
-    choices = {pid: existing for pid, existing in rows.all() if pid != exclude_id}
-    # rapidfuzz scores every title (in C); only the few above the cutoff are compared by their numbers.
     numbers = _numbers(title)
+    query = select(Product.id, Product.title).where(
+        col(Product.proposed_on).between(date(year, 1, 1), date(year, 12, 31))
+    )
+    # A title with the same numbers contains each of them: the database leaves out the rest, so a year of
+    # numbered titles ("... Nomor 5 Tahun 2020") is not read whole for every proposal.
+    for number in sorted(set(numbers)):
+        query = query.where(col(Product.title).contains(number))
+    rows = await session.exec(query)
+    choices = {pid: existing for pid, existing in rows.all() if pid != exclude_id}
+    # rapidfuzz scores the titles (in C); only those above the cutoff are compared by their numbers.
     close = process.extract(
         title,
         choices,

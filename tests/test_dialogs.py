@@ -267,6 +267,19 @@ async def test_similar_title_asks_for_confirmation(harness):
     assert "Usulan dicatat" in reply
 
 
+async def test_similar_numbered_title_asks_only_when_its_numbers_match(harness):
+    await harness.say("/usul perwali Perubahan Atas Peraturan Wali Kota Nomor 5 Tahun 2020 tentang Arsip")
+    await harness.say("/usul perwali Perubahan Atas Peraturan Wali Kota Nomor 15 Tahun 2021 tentang Pajak")
+    reply = await harness.say("/usul perwali perubahan atas peraturan wali kota nomor 5 tahun 2020 tentang arsip.")
+    assert "mirip" in reply and "#1 Perwali" in reply
+    await harness.press("Batal")
+    # Other numbers (6 and 2020; 5 and 2021 in another order) are other products, however alike the words.
+    for title in ("Nomor 6 Tahun 2020 tentang Arsip", "Nomor 2021 Tahun 5 tentang Arsip"):
+        reply = await harness.say(f"/usul perwali Perubahan Atas Peraturan Wali Kota {title}")
+        assert "Usulan dicatat" in reply, reply
+    assert len(await products(harness)) == 4
+
+
 async def test_callback_data_stays_small_with_long_titles(harness):
     title = "Perubahan 🚀 <&> " * 25
     await harness.say(f"/usul perda 2026-01-01 {title}")
