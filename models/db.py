@@ -39,51 +39,40 @@ class Database:
         return self.url.startswith("sqlite")
 
     @asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
-        """A session whose work is committed on success and rolled back on any error.
-
-        SQLite has one writer, and a writer that waits for another sleeps in steps of up to 100 ms: with
+    async def _writers_turn(self) -> AsyncIterator[None]:
+        """SQLite has one writer, and a writer that waits for another sleeps in steps of up to 100 ms: with
         updates handled concurrently that would be most of the time. So on SQLite this process runs one
-        transaction at a time (they take a millisecond or two); a session opened inside another, in the
+        write transaction at a time (they take a millisecond or two); one opened inside another, in the
         same task, joins that turn. Other processes (the digest CLI) are still waited for by busy_timeout,
         and models/ledger.py retries what still finds the database busy."""
         if self._turn is None or _holding.get():
-            async with self._sessions() as session, session.begin():
-                yield session
+            yield
             return
         async with self._turn:
             token = _holding.set(True)
             try:
-                async with self._sessions() as session, session.begin():
-                    yield session
+                yield
             finally:
                 _holding.reset(token)
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session whose work is committed on success and rolled back on any error, in the writers' turn."""
+        async with self._writers_turn(), self._sessions() as session, session.begin():
+            yield session
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[AsyncConnection]:
         """A write transaction on a plain connection, for statements that need no ORM (the ledger's
         markers, written with every update): the same turn as `session`, without a session's cost."""
-        if self._turn is None or _holding.get():
-            async with self.engine.begin() as connection:
-                yield connection
-            return
-        async with self._turn:
-            token = _holding.set(True)
-            try:
-                async with self.engine.begin() as connection:
-                    yield connection
-            finally:
-                _holding.reset(token)
+        async with self._writers_turn(), self.engine.begin() as connection:
+            yield connection
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        """A session that only reads. On SQLite it does not wait for the writers' turn: in WAL mode a
+        """A session that only reads. It does not wait for the writers' turn: in SQLite's WAL mode a
         reader sees the last commit and neither blocks the writer nor waits for it, so reads (every
         update's arrival, /iku) go on while a write is in progress. Writing in it is a mistake."""
-        if self._turn is None or _holding.get():
-            async with self.session() as session:
-                yield session
-            return
         async with self._sessions() as session, session.begin():
             yield session
 
