@@ -1,4 +1,5 @@
-"""The async engine and sessions. Database I/O never blocks the event loop (aiosqlite / psycopg async)."""
+"""The async engine and sessions. PostgreSQL is reached through psycopg's async driver; SQLite runs on the
+event loop's thread (models/sqlite_inline.py says why), waiting for other processes without blocking it."""
 
 from __future__ import annotations
 
@@ -13,13 +14,15 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models import sqlite_inline
+
 _holding: ContextVar[bool] = ContextVar("iku_db_turn", default=False)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - driver hook
     cursor = dbapi_connection.cursor()
-    # busy_timeout first: switching to WAL takes a lock, and another process may hold it for a moment.
-    cursor.execute("PRAGMA busy_timeout=10000")
+    # No busy_timeout: it would sleep in the event loop's thread; models/sqlite_inline.py waits instead
+    # (switching to WAL takes a lock, and another process may hold it for a moment).
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
@@ -28,9 +31,11 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - dr
 class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
-        self.engine: AsyncEngine = create_async_engine(url, echo=echo, pool_pre_ping=not self.is_sqlite)
         if self.is_sqlite:
+            self.engine: AsyncEngine = create_async_engine(url, echo=echo, async_creator=sqlite_inline.connector(url))
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        else:
+            self.engine = create_async_engine(url, echo=echo, pool_pre_ping=True)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self._turn: asyncio.Lock | None = asyncio.Lock() if self.is_sqlite else None
 
