@@ -333,6 +333,8 @@ class IkuApplication(Application):
         token = updatelog.begin(update)
         svc = services.of(self)
         arrived: object | None = None
+        seen: arrival.Arrival | None = None
+        answered = False
         try:
             if self.gate is None:
                 self.gate = gate.Gate(svc.settings.flood_updates_per_minute)
@@ -353,8 +355,7 @@ class IkuApplication(Application):
                 await super().process_update(update)
                 if non_member and updatelog.replies():
                     self.gate.answered(non_member, svc.clock.utcnow())
-                if not seen.stored:  # a write's own marker is there already; this insert would change nothing
-                    await ledger.mark_handled(svc.db, update.update_id, svc.clock.utcnow())
+                answered = True
         finally:
             if arrived is not None:
                 arrival.end(arrived)
@@ -363,6 +364,15 @@ class IkuApplication(Application):
                 self.last_handled_update_id = update.update_id
             if isinstance(self.update_queue, HandledQueue):
                 self.update_queue.handled(update)
+        # The update's marker, written after Telegram may be told the update was handled: the next getUpdates
+        # goes out at once. Telegram delivers an update again only if it was not told; before this write
+        # that could send a reply twice, as it could if the process died between the reply and this write.
+        if seen is None or not answered:
+            return
+        if seen.reply_delivered:
+            await ledger.mark_replied(svc.db, update.update_id)
+        elif not seen.stored:  # a write's own marker is there already; this insert would change nothing
+            await ledger.mark_handled(svc.db, update.update_id, svc.clock.utcnow())
 
 
 async def confirm_handled(application: Application) -> None:

@@ -27,6 +27,9 @@ class Arrival:
     # This update's marker is known to be stored (its write applied): the intake's "handled" marker,
     # an insert that would change nothing, is not written.
     stored: bool = False
+    # The write's reply was delivered: the intake marks the marker "replied" once the update is handled
+    # (after Telegram may be told about it, so the next getUpdates does not wait for that write).
+    reply_delivered: bool = False
 
 
 _current: ContextVar[Arrival | None] = ContextVar("iku_arrival", default=None)

@@ -125,7 +125,16 @@ async def apply(
         log.info("update %s was applied before; not applied again", update.update_id)
         return
     await send(update, outcome.reply)
-    await ledger.mark_replied(svc.db, update.update_id)
+    await _delivered(context, update, seen)
+
+
+async def _delivered(context: BotContext, update: Update, seen: arrival.Arrival | None) -> None:
+    """The write's reply reached the chat: its marker says so. Within the intake that is written once the
+    update is handled (bot/intake.py); elsewhere (tests, the console) at once."""
+    if seen is not None:
+        seen.reply_delivered = True
+    else:
+        await ledger.mark_replied(context.services.db, update.update_id)
 
 
 async def already_applied(update: Update, context: BotContext) -> bool:
@@ -143,7 +152,7 @@ async def already_applied(update: Update, context: BotContext) -> bool:
     updatelog.note(updatelog.DUPLICATE)
     if not seen.replied:
         await send(update, seen.reply)
-        await ledger.mark_replied(svc.db, update.update_id)
+        await _delivered(context, update, known)
     return True
 
 

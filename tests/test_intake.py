@@ -178,3 +178,45 @@ def test_markers_are_written_when_one_database_outlives_an_event_loop(db_url, cl
     finally:
         loop.close()
     asyncio.run(then())
+
+
+async def test_an_update_is_released_to_telegram_before_its_marker_is_written(db_url, clock, monkeypatch):
+    """The reply is out: the update leaves the in-flight set (so the next getUpdates goes out at once, and
+    in webhook mode the request is answered) before its ledger marker is written; the marker follows."""
+    from tests.conftest import running_harness
+
+    async with running_harness(db_url, clock) as harness:
+        queue = harness.app.update_queue
+        assert isinstance(queue, HandledQueue)
+        queue.wait_for_handling = False  # as in polling
+        release = asyncio.Event()
+        commit = ledger._Markers._commit
+
+        async def held(self, markers):
+            await release.wait()
+            await commit(self, markers)
+
+        monkeypatch.setattr(ledger._Markers, "_commit", held)
+        update = harness.message_update("/usul perwali Uji Pelepasan Nomor 7", update_id=900)
+
+        async def marker() -> ProcessedUpdate | None:
+            async with harness.db.read() as session:
+                return await session.get(ProcessedUpdate, 900)
+
+        await queue.put(update)
+        for _ in range(500):
+            if queue.watermark() is None and harness.api.sent():
+                break
+            await asyncio.wait_for(queue.changed.wait(), 5)
+        assert queue.watermark() is None  # handled as far as Telegram is concerned
+        assert "Usulan dicatat" in harness.api.sent()[-1].params["text"]
+        stored = await marker()
+        assert stored is not None and not stored.replied  # the write's marker; "replied" still to come
+
+        release.set()
+        for _ in range(500):
+            stored = await marker()
+            if stored is not None and stored.replied:
+                break
+            await asyncio.sleep(0.01)
+        assert stored is not None and stored.replied
