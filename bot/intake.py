@@ -341,8 +341,7 @@ class IkuApplication(Application):
             # One short read for what every update needs: its ledger marker and the sender's member row,
             # carried to the handlers (handlers/arrival.py) so none of them reads those rows again.
             user, chat = update.effective_user, update.effective_chat
-            async with svc.db.read() as session:
-                seen = await arrival.read(session, update.update_id, user.id if user is not None else None)
+            seen = await arrival.read(svc.db, update.update_id, user.id if user is not None else None)
             if (lost := arrival.unreachable(seen)) is not None and chat is not None and chat.id == lost.user_id:
                 async with svc.db.session() as session:
                     await arrival.reachable_again(session, lost)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import ledger, reminders
+from models.db import Database
 from models.tables import Member, ProcessedUpdate
 
 
@@ -35,9 +36,9 @@ class Arrival:
 _current: ContextVar[Arrival | None] = ContextVar("iku_arrival", default=None)
 
 
-async def read(session: AsyncSession, update_id: int, user_id: int | None) -> Arrival:
-    """Only reads, so that it runs beside a write in progress (models/db.py, `Database.read`)."""
-    marker, member = await ledger.arrival(session, update_id, user_id)
+async def read(db: Database, update_id: int, user_id: int | None) -> Arrival:
+    """Only reads, so that it runs beside a write in progress (models/db.py, `Database.rows`)."""
+    marker, member = await ledger.arrival(db, update_id, user_id)
     return Arrival(update_id, user_id, marker, member)
 
 

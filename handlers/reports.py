@@ -25,9 +25,9 @@ async def iku(update: Update, context: BotContext, member: Member) -> None:
     except InputError as exc:
         await answer_error(update, exc)
         return
-    async with context.services.db.read() as session:
-        figures = await indicators.compute(session, period, day)
-        judged = await targets.assess(session, period, day, context.services.bands, figures)
+    db = context.services.db  # two statements, straight from the database (models/db.py, `rows`)
+    figures = await indicators.compute(db, period, day)
+    judged = await targets.assess(db, period, day, context.services.bands, figures)
     await send(update, replies.indicators(figures, period, day, judged))
 
 

@@ -33,9 +33,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Date, and_, bindparam, case, func, literal, or_, union_all
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import validation
+from models.db import Source, rows
 from models.errors import InputError
 from models.tables import Case, Kind, Product, Subsection
 
@@ -223,12 +223,12 @@ _QUERIES = _build_queries()
 _ALL = _one_query(_QUERIES)
 
 
-async def compute(session: AsyncSession, period: Period, today: date) -> list[Figure]:
+async def compute(source: Source, period: Period, today: date) -> list[Figure]:
     params = {"start": period.start, "end": period.end, "cutoff": period.cutoff(today)}
-    rows = (await session.exec(_ALL, params=params)).all()
+    found = await rows(source, _ALL, params)
     return [
         Figure(indicator, int(numerator), int(denominator))
-        for indicator, (denominator, numerator, _) in zip((IKU1, IKU2, IKU3), rows, strict=True)
+        for indicator, (denominator, numerator, _) in zip((IKU1, IKU2, IKU3), found, strict=True)
     ]
 
 

@@ -12,12 +12,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, delete, literal, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.db import Database
+from models.db import Database, Source, rows
 from models.errors import InputError
 from models.tables import Member, ProcessedUpdate
 
@@ -94,15 +96,18 @@ async def mark_handled(db: Database, update_id: int | None, now: datetime) -> No
         await _markers(db).write(("handled", update_id, now))
 
 
-async def arrival(
-    session: AsyncSession, update_id: int, user_id: int | None
-) -> tuple[ProcessedUpdate | None, Member | None]:
+async def arrival(source: Source, update_id: int, user_id: int | None) -> tuple[ProcessedUpdate | None, Member | None]:
     """What every update needs on arrival, in one statement: its marker (as a plain row: it is only looked
-    at) and the sender's member row. Read with every update, so built once and asked in one round trip."""
-    row = (await session.exec(_ARRIVAL, params={"b_update_id": update_id, "b_user_id": user_id})).first()
-    if row is None:
+    at) and the sender's member row. Read with every update, so built once and asked in one round trip
+    (straight from the database when `source` is one: `Database.rows`)."""
+    found = await rows(source, _ARRIVAL, {"b_update_id": update_id, "b_user_id": user_id})
+    if not found:
         return None, None
-    member, reply, replied, at = row
+    *member_values, reply, replied, at = found[0]
+    member = None
+    if member_values[0] is not None:
+        member = Member(**dict(zip(_MEMBER_FIELDS, member_values, strict=True)))
+        make_transient_to_detached(member)  # as if loaded by a session that has closed
     marker = None if replied is None else ProcessedUpdate(update_id=update_id, reply=reply, replied=replied, at=at)
     return marker, member
 
@@ -159,18 +164,14 @@ class _Markers:
 
     async def _commit(self, markers: list[tuple[str, int, datetime | None]]) -> None:
         handled = [{"b_update_id": uid, "b_at": at} for kind, uid, at in markers if kind == "handled"]
-        replied = [uid for kind, uid, _ in markers if kind == "replied"]
+        replied = [{"b_update_id": uid} for kind, uid, _ in markers if kind == "replied"]
         db = self.db()
         if db is None:
             raise RuntimeError("the database was closed")
         statement = _HANDLED_SQLITE if db.is_sqlite else _HANDLED_POSTGRESQL
         for attempt in range(BUSY_RETRIES + 1):
             try:
-                async with db.connection() as connection:
-                    if handled:
-                        await connection.execute(statement, handled)
-                    if replied:
-                        await connection.execute(_REPLIED, {"b_update_ids": replied})
+                await db.write_batch([(statement, handled), (_REPLIED, replied)])
                 return
             except OperationalError as exc:
                 if not is_busy(exc) or attempt == BUSY_RETRIES:
@@ -201,10 +202,12 @@ def _marker_column(column: Any) -> Any:
     return select(column).where(col(ProcessedUpdate.update_id) == bindparam("b_update_id")).scalar_subquery()
 
 
-# One row always: the marker's columns (NULL without a marker) beside the member, if there is one.
+# One row always: the member's columns (NULLs without a member), then the marker's (NULLs without one).
+_MEMBER_COLUMNS = list(Member.__table__.columns)  # type: ignore[attr-defined]
+_MEMBER_FIELDS = [c.key for c in _MEMBER_COLUMNS]
 _ARRIVAL: Any = (
-    select(
-        Member,
+    sa_select(
+        *_MEMBER_COLUMNS,
         _marker_column(ProcessedUpdate.reply),
         _marker_column(ProcessedUpdate.replied),
         _marker_column(ProcessedUpdate.at),
@@ -215,9 +218,7 @@ _ARRIVAL: Any = (
 _HANDLED_SQLITE = _handled(sqlite)
 _HANDLED_POSTGRESQL = _handled(postgresql)
 _REPLIED: Any = (
-    update(ProcessedUpdate)
-    .where(col(ProcessedUpdate.update_id).in_(bindparam("b_update_ids", expanding=True)))
-    .values(replied=True)
+    update(ProcessedUpdate).where(col(ProcessedUpdate.update_id) == bindparam("b_update_id")).values(replied=True)
 )
 
 

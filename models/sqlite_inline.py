@@ -175,13 +175,23 @@ class Connection:
             self._connection = None
 
 
-def connector(url: str) -> Callable[[], Awaitable[Connection]]:
-    """The `async_creator` for a database URL: the file, and the options SQLAlchemy's own SQLite driver
+def plain(url: str) -> sqlite3.Connection:
+    """A sqlite3 connection to a database URL: the file, and the options SQLAlchemy's own SQLite driver
     would read from that URL (`?uri=true`, `?mode=ro`...), with no busy timeout (see module docstring)."""
     args, given = SQLiteDialect_pysqlite().create_connect_args(make_url(url).set(drivername="sqlite"))
     options: dict[str, Any] = {**given, "timeout": 0, "check_same_thread": False}
+    return sqlite3.connect(*args, **options)  # type: ignore[call-overload]
+
+
+def connector(url: str) -> Callable[[], Awaitable[Connection]]:
+    """The `async_creator` for a database URL."""
 
     async def connect() -> Connection:
-        return Connection(sqlite3.connect(*args, **options))  # type: ignore[call-overload]
+        return Connection(plain(url))
 
     return connect
+
+
+async def run(step: Callable[[], Any]) -> Any:
+    """`step` on a plain connection from `plain`, waiting while another process holds the lock."""
+    return await _when_free(step)

@@ -40,6 +40,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import audit, indicators, validation
+from models.db import Source, rows
 from models.errors import InputError
 from models.indicators import INDICATORS, Figure, Indicator, Period
 from models.tables import AuditEntry, Member, Subsection, Target
@@ -142,9 +143,9 @@ _OF_YEAR: Any = select(col(Target.indicator), col(Target.quarter), col(Target.pe
 )
 
 
-async def of_year(session: AsyncSession, year: int) -> YearTargets:
-    rows = (await session.exec(_OF_YEAR, params={"year": year})).all()
-    return YearTargets(year, {(indicator, quarter): Decimal(percent) for indicator, quarter, percent in rows})
+async def of_year(source: Source, year: int) -> YearTargets:
+    found = await rows(source, _OF_YEAR, {"year": year})
+    return YearTargets(year, {(indicator, quarter): Decimal(percent) for indicator, quarter, percent in found})
 
 
 # --- assessment: realisation against target ------------------------------------------------------------
@@ -209,7 +210,7 @@ def judge(figures: Sequence[Figure], period: Period, targets: YearTargets, bands
 
 
 async def assess(
-    session: AsyncSession, period: Period, today: date, bands: Bands, counted: Sequence[Figure] | None = None
+    session: Source, period: Period, today: date, bands: Bands, counted: Sequence[Figure] | None = None
 ) -> list[Assessment]:
     """Realisation from 1 January to the period's end (to today while it runs) against the period's
     target: a quarter's own, else the annual one. `counted`: the figures of `period` the caller has

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import event
 from sqlmodel import func, select
 
 from models.tables import AuditEntry, Case, CaseStage, Hearing, Member, ProcessedUpdate, Product, Target
@@ -141,3 +144,25 @@ def sent_document(harness: BotHarness, start: int):
     calls = [c for c in harness.api.calls[start:] if c.method == "sendDocument"]
     assert len(calls) == 1, [c.method for c in harness.api.calls[start:]]
     return calls[0]
+
+
+@contextmanager
+def statements_run(db) -> Iterator[list[str]]:
+    """The SQL the database runs meanwhile: through SQLAlchemy's engine, and on SQLite also what runs
+    straight on the plain connections (`Database.rows`, `Database.write_batch`)."""
+    seen: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany) -> None:
+        seen.append(statement)
+
+    engine = db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", before)
+    plain = [db._plain_connection(use) for use in ("read", "write")] if db.is_sqlite else []
+    for connection in plain:
+        connection.set_trace_callback(seen.append)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+        for connection in plain:
+            connection.set_trace_callback(None)

@@ -16,7 +16,7 @@ from models.errors import InputError
 from models.indicators import IKU1, Figure, Period
 from models.tables import Product
 from tests.conftest import JAKARTA
-from tests.helpers import all_rows, custom_harness, fresh_db, ids_in
+from tests.helpers import all_rows, custom_harness, fresh_db, ids_in, statements_run
 
 
 def figures(reply: str) -> dict[str, str]:
@@ -404,17 +404,8 @@ async def _seed_some(harness):
 
 async def test_indicators_are_sql_aggregates_and_load_no_rows(harness):
     await _seed_some(harness)
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    engine = harness.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", before)
-    try:
+    with statements_run(harness.db) as statements:
         reply = await harness.say("/iku 2026")
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
     assert "1 dari 3 (33,33%)" in reply
     touching = [s for s in statements if re.search(r"\b(product|legal_case)\b", s)]
     # The three indicators are asked in one statement (one round trip), a UNION ALL of three aggregates.
@@ -447,6 +438,12 @@ async def test_indicator_queries_use_indexes(harness):
     finally:
         event.remove(engine, "before_cursor_execute", before)
     assert len(statements) == 1, statements  # the three indicators in one statement
+    # /iku runs it straight on SQLite (models/db.py, `Database.rows`): the same plan, values written in.
+    with statements_run(harness.db) as direct:
+        await indicators.compute(harness.db, Period(2026), today)
+    direct = [s for s in direct if re.search(r"\b(product|legal_case)\b", s)]
+    assert len(direct) == 1, direct
+    statements.append((direct[0], ()))
     async with harness.db.engine.connect() as conn:
         for statement, parameters in statements:
             plan = (await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)).all()

@@ -92,3 +92,76 @@ async def test_a_stale_snapshot_fails_at_once(sqlite_url: str, monkeypatch) -> N
     finally:
         cli.close()
     await db.dispose()
+
+
+# --- Database.rows and write_batch: the direct path every update takes --------------------------------
+
+
+async def test_rows_come_back_as_a_session_gives_them(db_url: str) -> None:
+    """Dates, datetimes, booleans and decimals converted as SQLAlchemy's types convert them, on SQLite
+    (plain connection) and PostgreSQL alike; lists written into the statement are kept."""
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from sqlalchemy import bindparam, select
+
+    from models.db import rows
+    from models.tables import Member, Target
+
+    db = Database(db_url)
+    moment = datetime(2026, 12, 3, 4, 5, 6, 7000, tzinfo=UTC)
+    async with db.session() as session:
+        stamps = {"created_at": moment, "updated_at": moment}
+        session.add(Member(user_id=77, name="Uji", role="staf", reminders=False, unreachable_at=moment, **stamps))
+        for indicator, percent in (("iku1", "87.50"), ("iku9", "1")):
+            session.add(
+                Target(year=2026, indicator=indicator, quarter=0, percent=Decimal(percent), created_by=77, **stamps)
+            )
+    members = select(Member.user_id, Member.reminders, Member.unreachable_at).where(Member.user_id == bindparam("who"))
+    targets = select(Target.indicator, Target.percent).where(
+        Target.year == bindparam("year"), Target.indicator.in_(["iku1", "iku2"])
+    )
+    for statement, params in ((members, {"who": 77}), (targets, {"year": 2026})):
+        direct = [tuple(r) for r in await db.rows(statement, params)]
+        async with db.read() as session:
+            through_session = [tuple(r) for r in await rows(session, statement, params)]
+        assert direct == through_session
+    member = (await db.rows(members, {"who": 77}))[0]
+    assert member[1] is False and member[2].replace(tzinfo=UTC) == moment
+    assert [tuple(r) for r in await db.rows(targets, {"year": 2026})] == [("iku1", Decimal("87.50"))]
+    assert await db.rows(members, {"who": 78}) == []  # the same statement, other values
+    await db.dispose()
+
+
+async def test_a_list_given_at_execution_is_refused(sqlite_url: str) -> None:
+    from sqlalchemy import bindparam, select
+
+    from models.tables import Member
+
+    db = Database(sqlite_url)
+    statement = select(Member.user_id).where(Member.user_id.in_(bindparam("ids", expanding=True)))
+    with pytest.raises(TypeError, match="list"):
+        await db.rows(statement, {"ids": [1, 2]})
+    await db.dispose()
+
+
+async def test_a_failed_batch_leaves_nothing_behind(db_url: str) -> None:
+    from datetime import UTC, date, datetime
+
+    from sqlalchemy import bindparam, insert, select
+
+    from models.tables import Holiday
+
+    db = Database(db_url)
+    add = insert(Holiday).values(
+        day=bindparam("day"), name=bindparam("name"), created_by=1, created_at=datetime(2026, 1, 1, tzinfo=UTC)
+    )
+
+    with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
+        await db.write_batch(
+            [(add, [{"day": date(2026, 8, 17), "name": "HUT RI"}, {"day": date(2026, 8, 17), "name": "Lagi"}])]
+        )
+    await db.write_batch([(add, [{"day": date(2026, 12, 25), "name": "Natal"}])])
+    days = [tuple(r) for r in await db.rows(select(Holiday.day, Holiday.name))]
+    assert days == [(date(2026, 12, 25), "Natal")]
+    await db.dispose()
