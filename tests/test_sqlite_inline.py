@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
+from sqlmodel import col
 
 from models import sqlite_inline
 from models.db import Database
@@ -111,15 +112,34 @@ async def test_rows_come_back_as_a_session_gives_them(db_url: str) -> None:
     db = Database(db_url)
     moment = datetime(2026, 12, 3, 4, 5, 6, 7000, tzinfo=UTC)
     async with db.session() as session:
-        stamps = {"created_at": moment, "updated_at": moment}
-        session.add(Member(user_id=77, name="Uji", role="staf", reminders=False, unreachable_at=moment, **stamps))
+        session.add(
+            Member(
+                user_id=77,
+                name="Uji",
+                role="staf",
+                reminders=False,
+                unreachable_at=moment,
+                created_at=moment,
+                updated_at=moment,
+            )
+        )
         for indicator, percent in (("iku1", "87.50"), ("iku9", "1")):
             session.add(
-                Target(year=2026, indicator=indicator, quarter=0, percent=Decimal(percent), created_by=77, **stamps)
+                Target(
+                    year=2026,
+                    indicator=indicator,
+                    quarter=0,
+                    percent=Decimal(percent),
+                    created_by=77,
+                    created_at=moment,
+                    updated_at=moment,
+                )
             )
-    members = select(Member.user_id, Member.reminders, Member.unreachable_at).where(Member.user_id == bindparam("who"))
-    targets = select(Target.indicator, Target.percent).where(
-        Target.year == bindparam("year"), Target.indicator.in_(["iku1", "iku2"])
+    members = select(col(Member.user_id), col(Member.reminders), col(Member.unreachable_at)).where(
+        col(Member.user_id) == bindparam("who")
+    )
+    targets = select(col(Target.indicator), col(Target.percent)).where(
+        col(Target.year) == bindparam("year"), col(Target.indicator).in_(["iku1", "iku2"])
     )
     for statement, params in ((members, {"who": 77}), (targets, {"year": 2026})):
         direct = [tuple(r) for r in await db.rows(statement, params)]
@@ -139,7 +159,7 @@ async def test_a_list_given_at_execution_is_refused(sqlite_url: str) -> None:
     from models.tables import Member
 
     db = Database(sqlite_url)
-    statement = select(Member.user_id).where(Member.user_id.in_(bindparam("ids", expanding=True)))
+    statement = select(col(Member.user_id)).where(col(Member.user_id).in_(bindparam("ids", expanding=True)))
     with pytest.raises(TypeError, match="list"):
         await db.rows(statement, {"ids": [1, 2]})
     await db.dispose()
@@ -162,6 +182,6 @@ async def test_a_failed_batch_leaves_nothing_behind(db_url: str) -> None:
             [(add, [{"day": date(2026, 8, 17), "name": "HUT RI"}, {"day": date(2026, 8, 17), "name": "Lagi"}])]
         )
     await db.write_batch([(add, [{"day": date(2026, 12, 25), "name": "Natal"}])])
-    days = [tuple(r) for r in await db.rows(select(Holiday.day, Holiday.name))]
+    days = [tuple(r) for r in await db.rows(select(col(Holiday.day), col(Holiday.name)))]
     assert days == [(date(2026, 12, 25), "Natal")]
     await db.dispose()
