@@ -12,6 +12,7 @@ from handlers import dialog, replies
 from handlers.dialog import Form, SaveContext, Step, StepInput, StepKind, date_step
 from models import cases, stages, validation
 from models.dates import parse_date, split_leading_date, split_trailing_date, starts_with_date
+from models.db import Database
 from models.errors import InputError
 from models.permissions import Action
 from models.tables import Case, Member
@@ -377,11 +378,12 @@ async def _move_summary(inp: StepInput) -> str:
     return text
 
 
-async def _resolved(inp: StepInput) -> bool:
+async def _resolved(db: Database, values: dict[str, Any]) -> bool:
     """A resolved case is reopened only after the user saw the summary; an unknown id is the save's to
     refuse."""
     try:
-        case = await cases.get(inp.session, int(inp.values["case"]), stages.EXAMPLE_MOVE)
+        async with db.read() as session:
+            case = await cases.get(session, int(values["case"]), stages.EXAMPLE_MOVE)
     except InputError:
         return False
     return case.resolved_on is not None

@@ -105,19 +105,22 @@ def requires(action: Action) -> Callable[[MemberHandler], Handler]:
 async def apply(
     update: Update,
     context: BotContext,
-    work: Callable[[AsyncSession], Awaitable[str]],
+    work: Callable[[Any], Awaitable[str]],
+    *,
+    plain: bool = False,
 ) -> None:
     """Apply a write once per Telegram update and send its reply once; bad input raises InputError.
 
     A redelivered update (same update_id) is not applied again; its reply is re-sent only if it had not
-    been delivered the first time.
+    been delivered the first time. `plain`: `work` takes a plain transaction, not a session
+    (models/ledger.py `apply_once`).
     """
     svc = context.services
     seen = arrival.of_update(update.update_id)
     # The intake read this update's marker moments ago and found none: no second read before the write
     # (a concurrent writer of the same update still fails on the marker's key, and the ledger looks again).
     unseen = seen is not None and seen.marker is None and not seen.stored
-    outcome = await ledger.apply_once(svc.db, update.update_id, svc.clock.utcnow(), work, unseen=unseen)
+    outcome = await ledger.apply_once(svc.db, update.update_id, svc.clock.utcnow(), work, unseen=unseen, plain=plain)
     if seen is not None:
         seen.stored = True
     updatelog.note(updatelog.DUPLICATE if outcome.duplicate else updatelog.APPLIED)

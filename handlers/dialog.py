@@ -41,6 +41,7 @@ from handlers.common import already_applied, answer_button, answer_error, apply,
 from handlers.services import BotContext
 from handlers.telegram_limits import fits_callback_data, shorten
 from models.dates import parse_date
+from models.db import Database
 from models.errors import InputError
 from models.permissions import Action, allowed
 from models.records import RecordSpec
@@ -154,11 +155,16 @@ class Form:
     action: Action
     steps: tuple[Step, ...]
     summary: Callable[[StepInput], Awaitable[str]]
-    save: Callable[[AsyncSession, dict[str, Any], Member, SaveContext], Awaitable[str]]
+    # Gets the session `apply` opened, or with `plain_save` a plain transaction (models/db.py Transaction).
+    save: Callable[[Any, dict[str, Any], Member, SaveContext], Awaitable[str]]
     # The one-line form: command arguments -> the same values the dialogue collects (raises InputError).
     parse_args: Callable[[list[str], date], dict[str, Any]] | None = None
     # A one-line entry that needs a second look (e.g. a near-duplicate title) goes to the summary first.
-    confirm_first: Callable[[StepInput], Awaitable[bool]] | None = None
+    # A check, never a write: it reads what it needs from the database.
+    confirm_first: Callable[[Database, dict[str, Any]], Awaitable[bool]] | None = None
+    # `save` writes with plain statements (models/db.py `insert_row`...), so it runs in a plain transaction:
+    # for the form written most often (/usul), where a session's unit of work cost most of the reply.
+    plain_save: bool = False
     start_values: Callable[[Update, BotContext, Member], Awaitable[dict[str, Any]]] | None = None
     available: Callable[[Member], bool] = field(default=lambda member: True)
     # A one-line form that answers by itself instead of through parse_args and save (/status reads with
@@ -364,8 +370,7 @@ async def _one_line(update: Update, context: BotContext, form: Form, member: Mem
         await answer_error(update, exc)
         return END
     if form.confirm_first is not None:
-        async with svc.db.read() as session:  # a check, never a write
-            ask_first = await form.confirm_first(StepInput(session, values, svc.clock.today(), member))
+        ask_first = await form.confirm_first(svc.db, values)
         if ask_first:
             return await begin(update, context, form, values, at_step=len(form.steps), member=member)
     return await _save(update, context, form, member, values)
@@ -660,11 +665,11 @@ async def _save(update: Update, context: BotContext, form: Form, member: Member,
     svc = context.services
     ctx = SaveContext(svc.clock.today(), svc.clock.utcnow(), update.update_id, svc.clock.now())
 
-    async def work(session: AsyncSession) -> str:
-        return await form.save(session, values, member, ctx)
+    async def work(writer: Any) -> str:
+        return await form.save(writer, values, member, ctx)
 
     try:
-        await apply(update, context, work)
+        await apply(update, context, work, plain=form.plain_save)
     except InputError as exc:
         draft = _draft(update, context)
         again = [i for i, s in enumerate(form.steps) if s.key == exc.field and s.applies(values)]

@@ -7,11 +7,13 @@ end in the same domain call, so they accept and refuse exactly the same things.
 from __future__ import annotations
 
 from html import escape
+from typing import Any
 
 from handlers import dialog, replies
 from handlers.dialog import Form, SaveContext, Step, StepInput, StepKind, date_step
 from models import products, validation
 from models.dates import parse_date, split_leading_date
+from models.db import Database
 from models.errors import InputError
 from models.permissions import Action
 from models.tables import Kind, Member
@@ -71,8 +73,8 @@ def _parse_usul(args: list[str], day) -> dict:
     return {"kind": kind.value, "title": title, "date": proposed_on or day}
 
 
-async def _similar_exists(inp: StepInput) -> bool:
-    return await products.similar_title(inp.session, inp.values["title"], inp.values["date"].year) is not None
+async def _similar_exists(db: Database, values: dict[str, Any]) -> bool:
+    return await products.similar_title(db, values["title"], values["date"].year) is not None
 
 
 USUL = dialog.register(
@@ -89,6 +91,7 @@ USUL = dialog.register(
         save=_propose,
         parse_args=_parse_usul,
         confirm_first=_similar_exists,
+        plain_save=True,
     )
 )
 

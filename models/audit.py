@@ -11,6 +11,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.db import Writer, insert_row
 from models.tables import AuditEntry
 
 
@@ -47,7 +48,7 @@ def restore(model: type[SQLModel], values: dict[str, Any]) -> SQLModel:
 
 
 async def record(
-    session: AsyncSession,
+    session: Writer,
     *,
     at: datetime,
     actor_id: int,
@@ -68,12 +69,12 @@ async def record(
         after=after,
         update_id=update_id,
     )
-    session.add(entry)
+    await insert_row(session, entry)  # at once, in a session or a plain transaction alike
     return entry
 
 
 async def record_change(
-    session: AsyncSession,
+    session: Writer,
     row: SQLModel,
     action: str,
     *,

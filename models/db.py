@@ -9,11 +9,14 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
-from sqlalchemy import event
+from sqlalchemy import Integer, bindparam, event, insert
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import make_transient_to_detached
+from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import sqlite_inline
@@ -98,7 +101,28 @@ class Database:
                 return (await connection.execute(statement, dict(params or {}))).all()
         direct = self._prepared(statement)
         reader = self._plain_connection("read")
-        return await sqlite_inline.run(lambda: direct.fetch(reader, params or {}))
+        return await _on_sqlite(lambda: direct.fetch(reader, params or {}), direct.sql)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """A write transaction of statements run straight on the driver, for the write made most often
+        (a proposal, with its audit entry and ledger marker: models/ledger.py `apply_once`), where a
+        session's unit of work cost more than the rest of the reply. Committed on success, rolled back
+        on any error, in the writers' turn. On SQLite it takes the write lock at once (BEGIN IMMEDIATE),
+        so what it reads cannot change before it writes."""
+        if not self.is_sqlite:
+            async with self._writers_turn(), self.engine.begin() as connection:
+                yield Transaction(self, connection=connection)
+            return
+        async with self._writers_turn():
+            plain = self._plain_connection("durable")
+            try:
+                await _on_sqlite(lambda: plain.execute("BEGIN IMMEDIATE"), "BEGIN IMMEDIATE")
+                yield Transaction(self, plain=plain)
+                await _on_sqlite(plain.commit, "COMMIT")
+            except BaseException:
+                plain.rollback()
+                raise
 
     async def write_batch(self, steps: Sequence[tuple[Any, Sequence[Mapping[str, Any]]]]) -> None:
         """Statements without results (each run once per parameter set) in one transaction, in the
@@ -120,8 +144,8 @@ class Database:
                 for statement, many in steps:
                     if many:
                         direct = self._prepared(statement)
-                        await sqlite_inline.run(lambda d=direct, m=many: d.run_many(writer, m))  # type: ignore[misc]
-                await sqlite_inline.run(writer.commit)
+                        await _on_sqlite(lambda d=direct, m=many: d.run_many(writer, m), direct.sql)  # type: ignore[misc]
+                await _on_sqlite(writer.commit, "COMMIT")
             except BaseException:
                 writer.rollback()
                 raise
@@ -143,7 +167,7 @@ class Database:
             connection.execute("PRAGMA foreign_keys=ON")
             if use == "read":
                 connection.execute("PRAGMA query_only=ON")
-            else:
+            elif use == "write":
                 connection.execute("PRAGMA synchronous=NORMAL")  # see write_batch
         return connection
 
@@ -222,14 +246,86 @@ class _Direct:
         connection.executemany(self.sql, values)
 
 
-Source = AsyncSession | Database  # where a read can run: an open session, or the database itself
+async def _on_sqlite(step: Callable[[], Any], sql: str) -> Any:
+    """A step on a plain SQLite connection, its errors raised as SQLAlchemy raises the driver's (an
+    IntegrityError, an OperationalError...), so callers handle one kind whatever the path."""
+    try:
+        return await sqlite_inline.run(step)
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(sql, None, exc, sqlite3.Error) from exc
+
+
+class Transaction:
+    """Statements in a transaction of `Database.transaction`: on SQLite a plain connection, else a plain
+    SQLAlchemy connection (no ORM either way)."""
+
+    def __init__(
+        self, db: Database, *, plain: sqlite3.Connection | None = None, connection: AsyncConnection | None = None
+    ) -> None:
+        self._db, self._plain, self._connection = db, plain, connection
+
+    async def rows(self, statement: Any, params: Mapping[str, Any] | None = None) -> Sequence[Any]:
+        """Run a statement; its rows (a read's, or what an INSERT ... RETURNING returns), else none."""
+        if self._connection is not None:
+            result = await self._connection.execute(statement, dict(params or {}))
+            return result.all() if result.returns_rows else []
+        plain = self._plain
+        assert plain is not None
+        direct = self._db._prepared(statement)
+        return await _on_sqlite(lambda: direct.fetch(plain, params or {}), direct.sql)
+
+
+Source = AsyncSession | Database | Transaction  # where a read can run: a session, a transaction, the database
+Writer = AsyncSession | Transaction  # where a write can run
 
 
 async def rows(source: Source, statement: Any, params: Mapping[str, Any] | None = None) -> Sequence[Any]:
-    """A read's rows in a session that is open anyway, or straight from the database (`Database.rows`)."""
-    if isinstance(source, Database):
+    """A statement's rows in a session or transaction that is open anyway, or straight from the database
+    (`Database.rows`). Writes (in a session or transaction) return their RETURNING rows, else none."""
+    if not isinstance(source, AsyncSession):
         return await source.rows(statement, params)
-    return (await source.exec(statement, params=dict(params or {}))).all()
+    result = await source.exec(statement, params=dict(params or {}))
+    # ORM results of a SELECT always have rows; a plain write's cursor result may have none.
+    return result.all() if getattr(result, "returns_rows", True) else []
+
+
+M = TypeVar("M", bound=SQLModel)
+
+
+def columns_of(model: type[SQLModel]) -> list[Any]:
+    """A table's columns in order: select them for `loaded`."""
+    return list(model.__table__.columns)  # type: ignore[attr-defined]
+
+
+def loaded(model: type[M], values: Sequence[Any]) -> M:
+    """The model object for a row of `columns_of(model)` read by `rows`, as a session that has since closed
+    would have loaded it (detached: a later session may update it, never insert it again)."""
+    row = model(**{c.key: v for c, v in zip(model.__table__.columns, values, strict=True)})  # type: ignore[attr-defined]
+    make_transient_to_detached(row)
+    return row
+
+
+_INSERTS: dict[Any, Any] = {}
+
+
+async def insert_row(writer: Writer, row: SQLModel) -> Any:
+    """Insert one row, with every column's value as the object holds it (as the ORM would), by a
+    statement built once per table; returns the new primary key, also set on the row."""
+    table = row.__table__  # type: ignore[attr-defined]
+    built = _INSERTS.get(table)
+    if built is None:
+        generated = [c for c in table.primary_key.columns if c.autoincrement is True or c.autoincrement == "auto"]
+        generated = [c for c in generated if isinstance(c.type, Integer) and not c.foreign_keys]
+        columns = [c for c in table.columns if c not in generated]
+        statement = insert(table).values({c: bindparam(f"v_{c.key}", type_=c.type) for c in columns})
+        key = generated[0] if len(generated) == 1 else None
+        built = _INSERTS[table] = (statement.returning(key) if key is not None else statement, columns, key)
+    statement, columns, key = built
+    found = await rows(writer, statement, {f"v_{c.key}": getattr(row, c.key) for c in columns})
+    if key is None:
+        return None
+    setattr(row, key.key, found[0][0])
+    return found[0][0]
 
 
 @overload

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import weakref
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,11 +16,9 @@ from sqlalchemy import bindparam, delete, literal, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.db import Database, Source, rows
+from models.db import Database, Source, Writer, columns_of, insert_row, loaded, rows
 from models.errors import InputError
 from models.tables import Member, ProcessedUpdate
 
@@ -40,27 +39,29 @@ async def apply_once(
     db: Database,
     update_id: int | None,
     now: datetime,
-    work: Callable[[AsyncSession], Awaitable[str]],
+    work: Callable[[Any], Awaitable[str]],
     *,
     unseen: bool = False,
+    plain: bool = False,
 ) -> Outcome:
     """Run `work` (which writes and returns the reply) unless this update was applied already.
 
     The marker row is written in the same transaction as the change, so either both exist or neither.
     `unseen`: the caller has just read that there is no marker, so the first attempt does not read again
     (the marker's key still stops a concurrent second application: IntegrityError, then a fresh look).
+    `plain`: `work` takes a plain transaction (`Database.transaction`), not a session.
     """
     if update_id is None:
-        async with db.session() as session:
-            return Outcome(await work(session), duplicate=False, replied=False)
+        async with _writer(db, plain) as writer:
+            return Outcome(await work(writer), duplicate=False, replied=False)
     for attempt in range(BUSY_RETRIES + 1):
         try:
             seen = None if unseen and attempt == 0 else await lookup(db, update_id)
             if seen is not None:
                 return Outcome(seen.reply, duplicate=True, replied=seen.replied)
-            async with db.session() as session:
-                reply = await work(session)
-                session.add(ProcessedUpdate(update_id=update_id, reply=reply, replied=False, at=now))
+            async with _writer(db, plain) as writer:
+                reply = await work(writer)
+                await insert_row(writer, ProcessedUpdate(update_id=update_id, reply=reply, replied=False, at=now))
         except OperationalError as exc:
             if not is_busy(exc) or attempt == BUSY_RETRIES:
                 raise
@@ -84,6 +85,10 @@ async def apply_once(
     raise AssertionError("unreachable")
 
 
+def _writer(db: Database, plain: bool) -> AbstractAsyncContextManager[Writer]:
+    return db.transaction() if plain else db.session()
+
+
 def is_busy(exc: OperationalError) -> bool:
     text = str(exc.orig).lower()
     return "database is locked" in text or "database is busy" in text or "database table is locked" in text
@@ -104,10 +109,7 @@ async def arrival(source: Source, update_id: int, user_id: int | None) -> tuple[
     if not found:
         return None, None
     *member_values, reply, replied, at = found[0]
-    member = None
-    if member_values[0] is not None:
-        member = Member(**dict(zip(_MEMBER_FIELDS, member_values, strict=True)))
-        make_transient_to_detached(member)  # as if loaded by a session that has closed
+    member = None if member_values[0] is None else loaded(Member, member_values)
     marker = None if replied is None else ProcessedUpdate(update_id=update_id, reply=reply, replied=replied, at=at)
     return marker, member
 
@@ -203,11 +205,9 @@ def _marker_column(column: Any) -> Any:
 
 
 # One row always: the member's columns (NULLs without a member), then the marker's (NULLs without one).
-_MEMBER_COLUMNS = list(Member.__table__.columns)  # type: ignore[attr-defined]
-_MEMBER_FIELDS = [c.key for c in _MEMBER_COLUMNS]
 _ARRIVAL: Any = (
     sa_select(
-        *_MEMBER_COLUMNS,
+        *columns_of(Member),
         _marker_column(ProcessedUpdate.reply),
         _marker_column(ProcessedUpdate.replied),
         _marker_column(ProcessedUpdate.at),

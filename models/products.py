@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import Date, bindparam, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import audit, paging, validation
+from models.db import Source, Writer, columns_of, insert_row, loaded, rows
 from models.errors import InputError
 from models.permissions import Action
 from models.records import FieldKind, FieldSpec, RecordSpec, TextRule
@@ -127,7 +129,7 @@ async def get_unpromulgated(session: AsyncSession, product_id: int) -> Product:
 
 
 async def propose(
-    session: AsyncSession,
+    session: Writer,
     *,
     actor_id: int,
     kind: str,
@@ -143,8 +145,7 @@ async def propose(
     product = Product(
         kind=kind, title=title, proposed_on=proposed_on, created_by=actor_id, created_at=now, updated_at=now
     )
-    session.add(product)
-    await session.flush()
+    await insert_row(session, product)  # a plain insert: also runs in a plain transaction (handlers/products.py)
     await audit.record_change(
         session, product, "product.propose", at=now, actor_id=actor_id, before=None, update_id=update_id
     )
@@ -328,26 +329,25 @@ async def _page(session: AsyncSession, where, order, limit: int, offset: int) ->
 SIMILARITY_CUTOFF = 85
 
 
-async def similar_title(session: AsyncSession, title: str, year: int, exclude_id: int | None = None) -> Product | None:
+async def similar_title(source: Source, title: str, year: int, exclude_id: int | None = None) -> Product | None:
     """The closest proposal of the same year whose title nearly matches, so a double entry is caught.
 
     Only that year's titles are read (through the proposal-date index); rapidfuzz scores them. Titles
     whose numbers differ ("... Nomor 5" and "... Nomor 6", or different years) are different products.
+    Asked before every one-line proposal, so read straight from the database when `source` is one.
     """
     from rapidfuzz import fuzz, process, utils
 
     if not utils.default_process(title):  # only symbols or emoji: nothing to compare
         return None
     numbers = _numbers(title)
-    query = select(Product.id, Product.title).where(
-        col(Product.proposed_on).between(date(year, 1, 1), date(year, 12, 31))
-    )
     # A title with the same numbers contains each of them: the database leaves out the rest, so a year of
     # numbered titles ("... Nomor 5 Tahun 2020") is not read whole for every proposal.
-    for number in sorted(set(numbers)):
-        query = query.where(col(Product.title).contains(number))
-    rows = await session.exec(query)
-    choices = {pid: existing for pid, existing in rows.all() if pid != exclude_id}
+    distinct = sorted(set(numbers))
+    params: dict[str, Any] = {"first": date(year, 1, 1), "last": date(year, 12, 31)}
+    params.update({f"n{i}": f"%{n}%" for i, n in enumerate(distinct)})  # digits: no wildcard in them
+    found = await rows(source, _titles_containing(len(distinct)), params)
+    choices = {pid: existing for pid, existing in found if pid != exclude_id}
     # rapidfuzz scores the titles (in C); only those above the cutoff are compared by their numbers.
     close = process.extract(
         title,
@@ -359,8 +359,24 @@ async def similar_title(session: AsyncSession, title: str, year: int, exclude_id
     )
     for _, _, pid in close:
         if _numbers(choices[pid]) == numbers:
-            return await session.get(Product, pid)
+            hit = await rows(source, _BY_ID, {"pid": pid})
+            return loaded(Product, hit[0]) if hit else None
     return None
+
+
+_BY_ID: Any = select(*columns_of(Product)).where(col(Product.id) == bindparam("pid"))
+
+
+@functools.cache
+def _titles_containing(count: int) -> Any:
+    """The year's (id, title) whose title contains each of `count` numbers: one statement per count,
+    built once."""
+    query = select(col(Product.id), col(Product.title)).where(
+        col(Product.proposed_on).between(bindparam("first", type_=Date), bindparam("last", type_=Date))
+    )
+    for i in range(count):
+        query = query.where(col(Product.title).like(bindparam(f"n{i}")))
+    return query
 
 
 def _numbers(title: str) -> list[str]:
