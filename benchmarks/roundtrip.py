@@ -9,6 +9,10 @@ arrives there), p50 and p95, one command at a time; then throughput with `--user
 `--each` `/usul` at once. For the shipped bot the database is checked afterwards: every proposal stored
 once, every command answered once.
 
+A second baseline, the same echo bot confirming each update only once answered
+(ECHO_CONFIRM_AFTER_HANDLING=1, benchmarks/echo_bot.py), shows what that rule alone costs: the shipped
+bot must follow it (bot/intake.py), a bare python-telegram-bot bot does not.
+
 Like for like: the echo bot has no rate limiter, so the bot is measured without its sending limiter too
 (SEND_RATE_LIMIT=false): that is how fast it handles updates. It is then measured again as shipped, with
 the limiter, which keeps it within Telegram's ~30 messages a second overall: that throughput is what
@@ -110,6 +114,8 @@ async def measure(kind: str, args, folder: Path, *, rate_limit: bool = False) ->
     command = [sys.executable, "-m", "bot"] if kind == "bot" else [sys.executable, str(ROOT / "benchmarks/echo_bot.py")]
     if kind == "echo":
         env["ECHO_CONCURRENT"] = str(args.echo_concurrent)
+    if kind == "echo-confirm":
+        env["ECHO_CONFIRM_AFTER_HANDLING"] = "1"
     proc = await start(standin, command, env, folder / f"{name}.log")
     try:
         result: dict[str, float] = {}
@@ -147,6 +153,7 @@ async def main(args) -> None:
             print(f"logs and databases in {folder}")
         try:
             echo = await measure("echo", args, Path(folder))
+            confirming = await measure("echo-confirm", args, Path(folder))
             bot = await measure("bot", args, Path(folder))
             shipped = await measure("bot", args, Path(folder), rate_limit=True)
         except BaseException:
@@ -165,6 +172,16 @@ async def main(args) -> None:
     )
     for key, label, unit in rows:
         print(f"{label + ' (' + unit + ')':34} {echo[key]:10.1f} {bot[key]:10.1f} {bot[key] / echo[key]:6.2f}x")
+    print(
+        "\nThe echo bot again, confirming each update to Telegram only once answered (as this bot must, so"
+        "\nthat a crash loses nothing): getUpdates is asked again only after the reply is sent."
+    )
+    print(f"{'':34} {'echo, conf.':>11} {'this bot':>10} {'ratio':>7} {'conf./echo':>11}")
+    for key, label, unit in rows:
+        print(
+            f"{label + ' (' + unit + ')':34} {confirming[key]:11.1f} {bot[key]:10.1f} "
+            f"{bot[key] / confirming[key]:6.2f}x {confirming[key] / echo[key]:10.2f}x"
+        )
     print("\nAs shipped, with the limiter (Telegram's ~30 messages a second overall caps the throughput):")
     print(f"{'':34} {'echo bot':>10} {'this bot':>10} {'ratio':>7}")
     for key, label, unit in rows:

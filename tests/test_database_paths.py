@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
 from models import ledger, products
 from models.db import Database
+from models.errors import InputError
 from models.tables import AuditEntry, Member, ProcessedUpdate, Product
 
 BIG_USER = 7_123_456_789  # Telegram user ids exceed 32 bits
@@ -89,3 +91,80 @@ async def test_one_update_applied_by_two_workers_at_once_is_applied_once(db_url)
     finally:
         await db.dispose()
         await other.dispose()
+
+
+@pytest.mark.parametrize("plain", [False, True], ids=["session", "plain"])
+async def test_a_second_application_of_one_update_finds_the_first(db_url, plain):
+    """The second worker believes there is no marker yet (as the intake read moments before): the marker's
+    key stops it, in a session and in a plain transaction alike, and it answers with the first reply."""
+    db, other = Database(db_url), Database(db_url)
+
+    async def work(writer) -> str:
+        product = await products.propose(
+            writer,
+            actor_id=1001,
+            kind="perwali",
+            title="Sekali Saja",
+            proposed_on=date(2026, 3, 1),
+            today=date(2026, 11, 24),
+            now=NOW,
+            update_id=78,
+        )
+        return f"dicatat #{product.id}"
+
+    try:
+        first = await ledger.apply_once(db, 78, NOW, work, plain=plain)
+        second = await ledger.apply_once(other, 78, NOW, work, unseen=True, plain=plain)
+        assert (first.duplicate, second.duplicate) == (False, True)
+        assert first.reply == second.reply == "dicatat #1"
+        async with db.session() as session:
+            assert (await session.exec(select(Product.title))).all() == ["Sekali Saja"]
+            audit = (await session.exec(select(AuditEntry.action, AuditEntry.entity_id, AuditEntry.update_id))).all()
+            assert [tuple(a) for a in audit] == [("product.propose", "1", 78)]
+    finally:
+        await db.dispose()
+        await other.dispose()
+
+
+@pytest.mark.parametrize("plain", [False, True], ids=["session", "plain"])
+async def test_a_write_that_fails_half_way_leaves_nothing(db_url, plain):
+    db = Database(db_url)
+
+    async def work(writer) -> str:
+        await products.propose(
+            writer,
+            actor_id=1001,
+            kind="perda",
+            title="Setengah Jalan",
+            proposed_on=date(2026, 3, 1),
+            today=date(2026, 11, 24),
+            now=NOW,
+        )
+        raise InputError("berhenti di tengah", "/usul perda Contoh")
+
+    try:
+        with pytest.raises(InputError):
+            await ledger.apply_once(db, 79, NOW, work, plain=plain)
+        async with db.session() as session:
+            assert (await session.exec(select(Product))).all() == []
+            assert (await session.exec(select(AuditEntry))).all() == []
+            assert await session.get(ProcessedUpdate, 79) is None
+        # ...and the next write works (PostgreSQL would refuse one in an aborted transaction).
+        await ledger.apply_once(db, 80, NOW, lambda writer: _proposed(writer, "Sesudahnya"), plain=plain)
+        async with db.session() as session:
+            assert (await session.exec(select(Product.title))).all() == ["Sesudahnya"]
+    finally:
+        await db.dispose()
+
+
+async def _proposed(writer, title: str) -> str:
+    product = await products.propose(
+        writer,
+        actor_id=1001,
+        kind="perda",
+        title=title,
+        proposed_on=date(2026, 3, 1),
+        today=date(2026, 11, 24),
+        now=NOW,
+    )
+    return f"#{product.id}"
