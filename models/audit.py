@@ -11,7 +11,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models.db import Writer, insert_row
+from models.db import Writer, insert_values
 from models.tables import AuditEntry
 
 
@@ -58,19 +58,19 @@ async def record(
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
     update_id: int | None = None,
-) -> AuditEntry:
-    entry = AuditEntry(
-        at=at,
-        actor_id=actor_id,
-        action=action,
-        entity=entity,
-        entity_id=str(entity_id),
-        before=before,
-        after=after,
-        update_id=update_id,
-    )
-    await insert_row(session, entry)  # at once, in a session or a plain transaction alike
-    return entry
+) -> None:
+    """Written at once, in a session or a plain transaction alike (from the values: no model object)."""
+    values = {
+        "at": at,
+        "actor_id": actor_id,
+        "action": action,
+        "entity": entity,
+        "entity_id": str(entity_id),
+        "before": before,
+        "after": after,
+        "update_id": update_id,
+    }
+    await insert_values(session, AuditEntry, values)
 
 
 async def record_change(
@@ -82,7 +82,7 @@ async def record_change(
     actor_id: int,
     before: dict[str, Any] | None,
     update_id: int | None = None,
-) -> AuditEntry:
+) -> None:
     """The usual entry: `row` after `action` (`<entity>.<verb>`), the entity named by the action's prefix,
     the id and after-state read from the row itself."""
     key = sa_inspect(type(row)).primary_key[0].key
@@ -101,7 +101,7 @@ async def record_change(
 
 async def record_removal(
     session: AsyncSession, row: SQLModel, action: str, *, at: datetime, actor_id: int, update_id: int | None = None
-) -> AuditEntry:
+) -> None:
     """Delete `row` and record its last state, in the caller's transaction: undo puts it back as it was."""
     key = sa_inspect(type(row)).primary_key[0].key
     entity_id, before = getattr(row, key), snapshot(row)

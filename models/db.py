@@ -4,6 +4,7 @@ event loop's thread (models/sqlite_inline.py says why), waiting for other proces
 from __future__ import annotations
 
 import asyncio
+import functools
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -299,10 +300,18 @@ def columns_of(model: type[SQLModel]) -> list[Any]:
 
 def loaded(model: type[M], values: Sequence[Any]) -> M:
     """The model object for a row of `columns_of(model)` read by `rows`, as a session that has since closed
-    would have loaded it (detached: a later session may update it, never insert it again)."""
-    row = model(**{c.key: v for c, v in zip(model.__table__.columns, values, strict=True)})  # type: ignore[attr-defined]
+    would have loaded it (detached: a later session may update it, never insert it again). Built the way
+    the ORM builds a loaded row, without `__init__` (SQLModel supports that path: its `__new__` sets up
+    what pydantic needs); `__init__`'s per-field machinery cost more than the query."""
+    row = model._sa_class_manager.new_instance()  # type: ignore[attr-defined]
+    row.__dict__.update(zip(_keys(model), values, strict=True))
     make_transient_to_detached(row)
     return row
+
+
+@functools.cache
+def _keys(model: type[SQLModel]) -> tuple[str, ...]:
+    return tuple(c.key for c in columns_of(model))
 
 
 _INSERTS: dict[Any, Any] = {}
@@ -311,7 +320,26 @@ _INSERTS: dict[Any, Any] = {}
 async def insert_row(writer: Writer, row: SQLModel) -> Any:
     """Insert one row, with every column's value as the object holds it (as the ORM would), by a
     statement built once per table; returns the new primary key, also set on the row."""
-    table = row.__table__  # type: ignore[attr-defined]
+    key = await insert_values(writer, type(row), {c.key: getattr(row, c.key) for c in columns_of(type(row))})
+    if key is not None:
+        setattr(row, _generated_key(type(row)), key)
+    return key
+
+
+def _generated_key(model: type[SQLModel]) -> str:
+    return _insert_statement(model.__table__)[2].key  # type: ignore[attr-defined]
+
+
+async def insert_values(writer: Writer, model: type[SQLModel], values: Mapping[str, Any]) -> Any:
+    """Insert one row from its column values (a column not given is NULL; the database's own defaults do
+    not apply), by a statement built once per table; returns the new primary key, if the table makes one.
+    For rows written with every update, where building the model object cost more than the insert."""
+    statement, columns, key = _insert_statement(model.__table__)  # type: ignore[attr-defined]
+    found = await rows(writer, statement, {f"v_{c.key}": values.get(c.key) for c in columns})
+    return found[0][0] if key is not None else None
+
+
+def _insert_statement(table: Any) -> tuple[Any, list[Any], Any]:
     built = _INSERTS.get(table)
     if built is None:
         generated = [c for c in table.primary_key.columns if c.autoincrement is True or c.autoincrement == "auto"]
@@ -320,12 +348,7 @@ async def insert_row(writer: Writer, row: SQLModel) -> Any:
         statement = insert(table).values({c: bindparam(f"v_{c.key}", type_=c.type) for c in columns})
         key = generated[0] if len(generated) == 1 else None
         built = _INSERTS[table] = (statement.returning(key) if key is not None else statement, columns, key)
-    statement, columns, key = built
-    found = await rows(writer, statement, {f"v_{c.key}": getattr(row, c.key) for c in columns})
-    if key is None:
-        return None
-    setattr(row, key.key, found[0][0])
-    return found[0][0]
+    return built
 
 
 @overload

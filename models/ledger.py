@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import col, select
 
-from models.db import Database, Source, Writer, columns_of, insert_row, loaded, rows
+from models.db import Database, Source, Writer, columns_of, insert_values, loaded, rows
 from models.errors import InputError
 from models.tables import Member, ProcessedUpdate
 
@@ -61,7 +61,8 @@ async def apply_once(
                 return Outcome(seen.reply, duplicate=True, replied=seen.replied)
             async with _writer(db, plain) as writer:
                 reply = await work(writer)
-                await insert_row(writer, ProcessedUpdate(update_id=update_id, reply=reply, replied=False, at=now))
+                marker = {"update_id": update_id, "reply": reply, "replied": False, "at": now}
+                await insert_values(writer, ProcessedUpdate, marker)
         except OperationalError as exc:
             if not is_busy(exc) or attempt == BUSY_RETRIES:
                 raise
