@@ -5,9 +5,11 @@ one run, so the ratios hold on any machine.
     python benchmarks/roundtrip.py [--rounds 200] [--users 20] [--each 25]
 
 Prints, for each bot: `/iku` and `/usul` round trip (update offered by the stand-in until the reply
-arrives there), p50 and p95, one command at a time; then throughput with `--users` users each sending
-`--each` `/usul` at once. For the shipped bot the database is checked afterwards: every proposal stored
-once, every command answered once.
+arrives there), p50 and p95, one command at a time. All bots run side by side, each with its own
+stand-in, and each round sends one command to each of them in turn: the machine's speed drifts (by up to
+2x here), and this way every ratio compares samples taken moments apart. Then throughput with `--users`
+users each sending `--each` `/usul` at once. For the shipped bot the database is checked afterwards:
+every proposal stored once, every command answered once.
 
 A second baseline, the same echo bot confirming each update only once answered
 (ECHO_CONFIRM_AFTER_HANDLING=1, benchmarks/echo_bot.py), shows what that rule alone costs: the shipped
@@ -31,7 +33,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -99,16 +103,32 @@ def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 1 else values[0]
 
 
-async def measure(kind: str, args, folder: Path, *, rate_limit: bool = False) -> dict[str, float]:
+@dataclass
+class Subject:
+    """One bot under measurement, with its own stand-in and database."""
+
+    name: str
+    kind: str
+    standin: Any
+    proc: subprocess.Popen
+    db_path: Path
+    result: dict[str, float] = field(default_factory=dict)
+    iku: list[float] = field(default_factory=list)
+    usul: list[float] = field(default_factory=list)
+
+
+USERS_BASE, ASKERS = 5000, [6000 + n for n in range(50)]
+
+
+async def launch(kind: str, args, folder: Path, *, rate_limit: bool = False) -> Subject:
     from tests.e2e.standin import BotApiStandIn
 
     standin = BotApiStandIn(TOKEN)
     await standin.start()
-    users = [5000 + n for n in range(args.users)]
-    askers = [6000 + n for n in range(50)]
+    users = [USERS_BASE + n for n in range(args.users)]
     name = f"{kind}-limited" if rate_limit else kind
     db_path = folder / f"{name}.db"
-    env = bot_env(standin.url, f"sqlite+aiosqlite:///{db_path}", [ADMIN, *users, *askers])
+    env = bot_env(standin.url, f"sqlite+aiosqlite:///{db_path}", [ADMIN, *users, *ASKERS])
     env["FLOOD_UPDATES_PER_MINUTE"] = "100000"  # one benchmark user sends hundreds of commands
     env["SEND_RATE_LIMIT"] = "true" if rate_limit else "false"
     command = [sys.executable, "-m", "bot"] if kind == "bot" else [sys.executable, str(ROOT / "benchmarks/echo_bot.py")]
@@ -117,33 +137,54 @@ async def measure(kind: str, args, folder: Path, *, rate_limit: bool = False) ->
     if kind == "echo-confirm":
         env["ECHO_CONFIRM_AFTER_HANDLING"] = "1"
     proc = await start(standin, command, env, folder / f"{name}.log")
-    try:
-        result: dict[str, float] = {}
-        await round_trips(standin, [ADMIN], lambda n: "/iku", 10)  # warm-up
-        iku = await round_trips(standin, askers, lambda n: "/iku", args.rounds)
-        result["iku_p50"], result["iku_p95"] = statistics.median(iku), pct(iku, 95)
-        usul = await round_trips(standin, askers, lambda n: f"/usul perwali Uji Waktu Tempuh Nomor {n}", args.rounds)
-        result["usul_p50"], result["usul_p95"] = statistics.median(usul), pct(usul, 95)
-        cpu_before = cpu_seconds(proc.pid)
-        result["throughput"] = await throughput(
-            standin, users, args.each, lambda u, n: f"/usul perwali Uji Beban {u} Nomor {n}"
-        )
-        result["cpu_ms"] = (cpu_seconds(proc.pid) - cpu_before) * 1000 / (len(users) * args.each)
-        answered = {u: len(standin.sent(u)) for u in users}
-    finally:
-        proc.terminate()
-        proc.wait(30)
-        await standin.stop()
-    if kind == "bot":
-        with sqlite3.connect(db_path) as conn:
-            titles = [t for (t,) in conn.execute("SELECT title FROM product WHERE title LIKE 'Uji Beban %'")]
-        expected = len(users) * args.each
-        result["stored"] = len(titles)
-        result["doubled"] = len(titles) - len(set(titles))
-        result["answered"] = sum(answered.values())
-        if len(set(titles)) != expected or len(titles) != expected or result["answered"] != expected:
-            print(f"!! {name}: {len(titles)} stored ({len(set(titles))} distinct), {result['answered']} answered")
-    return result
+    subject = Subject(name, kind, standin, proc, db_path)
+    await round_trips(standin, [ADMIN], lambda n: "/iku", 10)  # warm-up
+    return subject
+
+
+async def interleaved_round_trips(subjects: list[Subject], rounds: int) -> None:
+    """Each round, one command to each bot in turn (the first one changing from round to round), so all
+    of them are measured under the same conditions however the machine's speed drifts."""
+    for command in ("iku", "usul"):
+        for n in range(rounds):
+            asker = ASKERS[n % len(ASKERS)]
+            text = "/iku" if command == "iku" else f"/usul perwali Uji Waktu Tempuh Nomor {n}"
+            for i in range(len(subjects)):
+                subject = subjects[(n + i) % len(subjects)]
+                getattr(subject, command).extend(await round_trips(subject.standin, [asker], lambda _, t=text: t, 1))
+    for subject in subjects:
+        for command in ("iku", "usul"):
+            samples = getattr(subject, command)
+            subject.result[f"{command}_p50"], subject.result[f"{command}_p95"] = (
+                statistics.median(samples),
+                pct(samples, 95),
+            )
+
+
+async def measure_throughput(subject: Subject, args) -> None:
+    users = [USERS_BASE + n for n in range(args.users)]
+    cpu_before = cpu_seconds(subject.proc.pid)
+    subject.result["throughput"] = await throughput(
+        subject.standin, users, args.each, lambda u, n: f"/usul perwali Uji Beban {u} Nomor {n}"
+    )
+    subject.result["cpu_ms"] = (cpu_seconds(subject.proc.pid) - cpu_before) * 1000 / (len(users) * args.each)
+    answered = sum(len(subject.standin.sent(u)) for u in users)
+    if subject.kind != "bot":
+        return
+    with sqlite3.connect(subject.db_path) as conn:
+        titles = [t for (t,) in conn.execute("SELECT title FROM product WHERE title LIKE 'Uji Beban %'")]
+    expected = len(users) * args.each
+    subject.result["stored"] = len(titles)
+    subject.result["doubled"] = len(titles) - len(set(titles))
+    subject.result["answered"] = answered
+    if len(set(titles)) != expected or len(titles) != expected or answered != expected:
+        print(f"!! {subject.name}: {len(titles)} stored ({len(set(titles))} distinct), {answered} answered")
+
+
+async def stop(subject: Subject) -> None:
+    subject.proc.terminate()
+    subject.proc.wait(30)
+    await subject.standin.stop()
 
 
 async def main(args) -> None:
@@ -151,15 +192,21 @@ async def main(args) -> None:
     with kept or tempfile.TemporaryDirectory() as folder:
         if args.keep:
             print(f"logs and databases in {folder}")
+        subjects: list[Subject] = []
         try:
-            echo = await measure("echo", args, Path(folder))
-            confirming = await measure("echo-confirm", args, Path(folder))
-            bot = await measure("bot", args, Path(folder))
-            shipped = await measure("bot", args, Path(folder), rate_limit=True)
+            for kind, limited in (("echo", False), ("echo-confirm", False), ("bot", False), ("bot", True)):
+                subjects.append(await launch(kind, args, Path(folder), rate_limit=limited))
+            await interleaved_round_trips(subjects, args.rounds)
+            for subject in subjects:
+                await measure_throughput(subject, args)
         except BaseException:
             for log in Path(folder).glob("*.log"):  # noqa: ASYNC240 - after the measurement
                 print(f"--- {log.name}\n{log.read_text()[-3000:]}")
             raise
+        finally:
+            for subject in subjects:
+                await stop(subject)
+    echo, confirming, bot, shipped = (subject.result for subject in subjects)
     print("Like for like, neither with a sending rate limiter (the bot with SEND_RATE_LIMIT=false):")
     print(f"{'':34} {'echo bot':>10} {'this bot':>10} {'ratio':>7}")
     rows = (

@@ -162,7 +162,7 @@ class Form:
     # A one-line entry that needs a second look (e.g. a near-duplicate title) goes to the summary first.
     # A check, never a write: it reads what it needs from the database.
     confirm_first: Callable[[Database, dict[str, Any]], Awaitable[bool]] | None = None
-    # `save` writes with plain statements (models/db.py `insert_row`...), so it runs in a plain transaction:
+    # `save` writes with plain statements (models/db.py `inserted`...), so it runs in a plain transaction:
     # for the form written most often (/usul), where a session's unit of work cost most of the reply.
     plain_save: bool = False
     start_values: Callable[[Update, BotContext, Member], Awaitable[dict[str, Any]]] | None = None

@@ -197,7 +197,7 @@ class _Direct:
         self.compiled = statement.compile(dialect=self._dialect)
         self.sql = ""
         self.binds: list[tuple[str, Any, Callable[[Any], Any] | None]] = []
-        columns = getattr(statement, "selected_columns", None)
+        columns = getattr(statement, "exported_columns", None)  # a SELECT's, or an INSERT's RETURNING
         self.results: list[Callable[[Any], Any] | None] = (
             [self._processor(c.type, result=True) for c in columns] if columns is not None else []
         )
@@ -317,37 +317,32 @@ def _keys(model: type[SQLModel]) -> tuple[str, ...]:
 _INSERTS: dict[Any, Any] = {}
 
 
-async def insert_row(writer: Writer, row: SQLModel) -> Any:
-    """Insert one row, with every column's value as the object holds it (as the ORM would), by a
-    statement built once per table; returns the new primary key, also set on the row."""
-    key = await insert_values(writer, type(row), {c.key: getattr(row, c.key) for c in columns_of(type(row))})
-    if key is not None:
-        setattr(row, _generated_key(type(row)), key)
-    return key
+async def insert_values(writer: Writer, model: type[SQLModel], values: Mapping[str, Any]) -> None:
+    """Insert one row from its column values, by a statement built once per table. A column not given is
+    NULL (neither the model's nor the database's defaults apply): for rows written with every update,
+    whose every column the caller names, where building the model object cost more than the insert."""
+    statement, columns = _insert_statement(model.__table__, returning=False)  # type: ignore[attr-defined]
+    await rows(writer, statement, {f"v_{c.key}": values.get(c.key) for c in columns})
 
 
-def _generated_key(model: type[SQLModel]) -> str:
-    return _insert_statement(model.__table__)[2].key  # type: ignore[attr-defined]
-
-
-async def insert_values(writer: Writer, model: type[SQLModel], values: Mapping[str, Any]) -> Any:
-    """Insert one row from its column values (a column not given is NULL; the database's own defaults do
-    not apply), by a statement built once per table; returns the new primary key, if the table makes one.
-    For rows written with every update, where building the model object cost more than the insert."""
-    statement, columns, key = _insert_statement(model.__table__)  # type: ignore[attr-defined]
+async def inserted(writer: Writer, model: type[M], values: Mapping[str, Any]) -> M:
+    """`insert_values`, and the row as stored (with its new id), as a loaded model object (`loaded`)."""
+    statement, columns = _insert_statement(model.__table__, returning=True)  # type: ignore[attr-defined]
     found = await rows(writer, statement, {f"v_{c.key}": values.get(c.key) for c in columns})
-    return found[0][0] if key is not None else None
+    return loaded(model, found[0])
 
 
-def _insert_statement(table: Any) -> tuple[Any, list[Any], Any]:
-    built = _INSERTS.get(table)
+def _insert_statement(table: Any, *, returning: bool) -> tuple[Any, list[Any]]:
+    built = _INSERTS.get((table, returning))
     if built is None:
         generated = [c for c in table.primary_key.columns if c.autoincrement is True or c.autoincrement == "auto"]
         generated = [c for c in generated if isinstance(c.type, Integer) and not c.foreign_keys]
         columns = [c for c in table.columns if c not in generated]
         statement = insert(table).values({c: bindparam(f"v_{c.key}", type_=c.type) for c in columns})
-        key = generated[0] if len(generated) == 1 else None
-        built = _INSERTS[table] = (statement.returning(key) if key is not None else statement, columns, key)
+        built = _INSERTS[(table, returning)] = (
+            statement.returning(*table.columns) if returning else statement,
+            columns,
+        )
     return built
 
 

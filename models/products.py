@@ -14,7 +14,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import audit, paging, validation
-from models.db import Source, Writer, columns_of, insert_row, loaded, rows
+from models.db import Source, Writer, columns_of, inserted, loaded, rows
 from models.errors import InputError
 from models.permissions import Action
 from models.records import FieldKind, FieldSpec, RecordSpec, TextRule
@@ -142,10 +142,10 @@ async def propose(
     kind = parse_kind(kind)
     title = clean_title(title)
     SPEC.check_date(None, "proposed_on", proposed_on, today, EXAMPLE_PROPOSE)
-    product = Product(
-        kind=kind, title=title, proposed_on=proposed_on, created_by=actor_id, created_at=now, updated_at=now
-    )
-    await insert_row(session, product)  # a plain insert: also runs in a plain transaction (handlers/products.py)
+    # A plain insert, so it also runs in a plain transaction (handlers/products.py); the row comes back
+    # as stored, every other column empty until enactment.
+    values = {"kind": kind, "title": title, "proposed_on": proposed_on, "created_by": actor_id}
+    product = await inserted(session, Product, {**values, "created_at": now, "updated_at": now})
     await audit.record_change(
         session, product, "product.propose", at=now, actor_id=actor_id, before=None, update_id=update_id
     )
