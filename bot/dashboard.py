@@ -211,7 +211,7 @@ class IkuApi(_Api):
                 HTTPStatus.BAD_REQUEST,
             )
             return
-        async with self.dashboard.db.session() as session:
+        async with self.dashboard.db.long_read() as session:
             overview = await view.overview(session, year, today, self.dashboard.bands)
         self.reply(iku_json(overview))
 
@@ -220,7 +220,7 @@ class DaftarApi(_Api):
     async def get(self) -> None:
         await self.member()
         today = self.dashboard.clock.today()
-        async with self.dashboard.db.session() as session:
+        async with self.dashboard.db.long_read() as session:
             attention = await view.attention(session, today)
         self.reply(daftar_json(attention))
 

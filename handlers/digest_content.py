@@ -79,7 +79,7 @@ async def collect(db: Database, today: date, tz: ZoneInfo, stale_days: int, *, b
     running quarter), the last seven full days (today excluded, so consecutive weekly digests never count
     a day twice), and what needs attention."""
     period = Period(today.year)
-    async with db.session() as session:
+    async with db.long_read() as session:
         figures = await indicators.compute(session, period, today)
         running = Period(today.year, indicators.quarter_of(today), cumulative=True)
         judged = targets.judge(figures, running, await targets.of_year(session, today.year), bands)

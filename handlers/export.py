@@ -68,14 +68,14 @@ def build_workbook(data: report.YearReport, settings: ReportSettings, tz: ZoneIn
 async def workbook_bytes(
     db: Database, year: int, day: date, tz: ZoneInfo, settings: ReportSettings, bands: Bands
 ) -> bytes:
-    async with db.session() as session:
+    async with db.long_read() as session:
         data = await report.collect(session, year, day, tz, bands)
     return await asyncio.to_thread(build_workbook, data, settings, tz)
 
 
 async def feed_bytes(db: Database, settings: ReportSettings) -> tuple[bytes, int]:
     """The feed as UTF-8 JSON, and how many regulations it holds."""
-    async with db.session() as session:
+    async with db.long_read() as session:
         records = await jdih.feed(session, settings.publisher)
     return json.dumps(records, ensure_ascii=False, indent=1).encode(), len(records)
 

@@ -27,8 +27,11 @@ _holding: ContextVar[bool] = ContextVar("iku_db_turn", default=False)
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - driver hook
     cursor = dbapi_connection.cursor()
-    # No busy_timeout: it would sleep in the event loop's thread; models/sqlite_inline.py waits instead
-    # (switching to WAL takes a lock, and another process may hold it for a moment).
+    # On the event loop's thread no busy_timeout: it would sleep there; models/sqlite_inline.py waits
+    # instead (switching to WAL takes a lock, and another process may hold it for a moment). aiosqlite's
+    # worker thread (`long_read`) may sleep.
+    if not isinstance(dbapi_connection.driver_connection, sqlite_inline.Connection):
+        cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
@@ -46,6 +49,7 @@ class Database:
         self._turn: asyncio.Lock | None = asyncio.Lock() if self.is_sqlite else None
         # SQLite only: plain connections for `rows` (query_only) and `write_batch`, opened when first used.
         self._plain: dict[str, sqlite3.Connection] = {}
+        self._threaded: async_sessionmaker[AsyncSession] | None = None  # SQLite: `long_read`'s sessions
         self._direct: dict[int, _Direct] = {}
 
     @property
@@ -88,6 +92,23 @@ class Database:
         reader sees the last commit and neither blocks the writer nor waits for it, so reads (every
         update's arrival, /iku) go on while a write is in progress. Writing in it is a mistake."""
         async with self._sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def long_read(self) -> AsyncIterator[AsyncSession]:
+        """A session for reads that grow with the data (a year's workbook, the JDIH feed, the dashboard's
+        three years, a digest's counts). On SQLite its statements run in aiosqlite's worker thread, so a
+        read of seconds at a large size does not hold up other chats, as one on the event loop's thread
+        would (models/sqlite_inline.py); elsewhere it is `read`."""
+        if not self.is_sqlite:
+            async with self.read() as session:
+                yield session
+            return
+        if self._threaded is None:
+            engine = create_async_engine(self.url, pool_size=1, max_overflow=1)
+            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+            self._threaded = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+        async with self._threaded() as session, session.begin():
             yield session
 
     async def rows(self, statement: Any, params: Mapping[str, Any] | None = None) -> Sequence[Any]:
@@ -176,6 +197,10 @@ class Database:
         for connection in self._plain.values():
             connection.close()
         self._plain.clear()
+        if self._threaded is not None:
+            bind = self._threaded.kw["bind"]
+            self._threaded = None
+            await bind.dispose()
         await self.engine.dispose()
 
 

@@ -185,3 +185,32 @@ async def test_a_failed_batch_leaves_nothing_behind(db_url: str) -> None:
     days = [tuple(r) for r in await db.rows(select(col(Holiday.day), col(Holiday.name)))]
     assert days == [(date(2026, 12, 25), "Natal")]
     await db.dispose()
+
+
+async def test_reads_that_grow_with_the_data_run_off_the_event_loop(sqlite_url: str) -> None:
+    """`long_read` (a year's workbook, the feed, the dashboard, a digest): SQLite's work in aiosqlite's
+    worker thread, so a long read does not hold up other chats; `read` on the loop's own thread."""
+    import threading
+
+    db = Database(sqlite_url)
+    ran_in: dict[str, int] = {}
+
+    async def where(session, label: str) -> None:
+        driver = (await (await session.connection()).get_raw_connection()).driver_connection
+
+        def note(_sql: str) -> None:
+            ran_in[label] = threading.get_ident()
+
+        if isinstance(driver, sqlite_inline.Connection):
+            driver._conn.set_trace_callback(note)
+        else:
+            await driver.set_trace_callback(note)
+        await session.exec(text("SELECT count(*) FROM probe"))
+
+    async with db.long_read() as session:
+        await where(session, "long_read")
+    async with db.read() as session:
+        await where(session, "read")
+    assert ran_in["read"] == threading.get_ident()
+    assert ran_in["long_read"] != threading.get_ident()
+    await db.dispose()
