@@ -141,7 +141,7 @@ class Database:
             try:
                 await _on_sqlite(lambda: plain.execute("BEGIN IMMEDIATE"), "BEGIN IMMEDIATE")
                 yield Transaction(self, plain=plain)
-                await _on_sqlite(plain.commit, "COMMIT")
+                await _on_sqlite(plain.commit, "COMMIT", in_thread=True)  # the fsync: other chats go on
             except BaseException:
                 plain.rollback()
                 raise
@@ -272,11 +272,11 @@ class _Direct:
         connection.executemany(self.sql, values)
 
 
-async def _on_sqlite(step: Callable[[], Any], sql: str) -> Any:
+async def _on_sqlite(step: Callable[[], Any], sql: str, *, in_thread: bool = False) -> Any:
     """A step on a plain SQLite connection, its errors raised as SQLAlchemy raises the driver's (an
     IntegrityError, an OperationalError...), so callers handle one kind whatever the path."""
     try:
-        return await sqlite_inline.run(step)
+        return await sqlite_inline.run(step, in_thread=in_thread)
     except sqlite3.Error as exc:
         raise DBAPIError.instance(sql, None, exc, sqlite3.Error) from exc
 

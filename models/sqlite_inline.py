@@ -40,14 +40,14 @@ def _plainly_busy(exc: sqlite3.OperationalError) -> bool:
     return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
 
 
-async def _when_free(step: Callable[[], Any]) -> Any:
-    """Run `step`; while the database is locked by another connection, wait (without blocking the loop)
-    and run it again, up to BUSY_WAIT."""
+async def _when_free(step: Callable[[], Any], *, in_thread: bool = False) -> Any:
+    """Run `step` (in a worker thread if `in_thread`); while the database is locked by another
+    connection, wait (without blocking the loop) and run it again, up to BUSY_WAIT."""
     deadline = None
     pause = _FIRST_PAUSE
     while True:
         try:
-            return step()
+            return await _in_thread(step) if in_thread else step()
         except sqlite3.OperationalError as exc:
             if not _plainly_busy(exc):
                 raise
@@ -57,6 +57,17 @@ async def _when_free(step: Callable[[], Any]) -> Any:
                 raise
             await asyncio.sleep(pause)
             pause = min(pause * 2, _LONGEST_PAUSE)
+
+
+async def _in_thread(step: Callable[[], Any]) -> Any:
+    """`step` in a worker thread. Cancelled meanwhile, the caller still waits for the thread to finish:
+    the connection is the thread's until then (a rollback beside a running commit would break it)."""
+    job = asyncio.ensure_future(asyncio.to_thread(step))
+    try:
+        return await asyncio.shield(job)
+    except asyncio.CancelledError:
+        await asyncio.wait({job})
+        raise
 
 
 class Cursor:
@@ -192,6 +203,8 @@ def connector(url: str) -> Callable[[], Awaitable[Connection]]:
     return connect
 
 
-async def run(step: Callable[[], Any]) -> Any:
-    """`step` on a plain connection from `plain`, waiting while another process holds the lock."""
-    return await _when_free(step)
+async def run(step: Callable[[], Any], *, in_thread: bool = False) -> Any:
+    """`step` on a plain connection from `plain`, waiting while another process holds the lock.
+    `in_thread`: in a worker thread, for a step that waits on the disk (a durable COMMIT's fsync), so
+    the event loop goes on with other chats meanwhile."""
+    return await _when_free(step, in_thread=in_thread)
