@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update, WebAppInfo
@@ -44,7 +45,8 @@ async def dasbor(update: Update, context: BotContext, member: Member) -> None:
         lines.append(f"Tekan tombol <b>{BUTTON}</b> untuk membukanya di Telegram (juga dari tombol menu).")
     lines.append(
         f'Untuk peramban: <a href="{escape(link, quote=True)}">tautan masuk sekali pakai</a>. Tautan berlaku '
-        "10 menit dan hanya untuk satu kali masuk; sesi di peramban berlaku 8 jam. Jangan teruskan tautan ini."
+        f"{_duration(web_access.LINK_VALIDITY)} dan hanya untuk satu kali masuk; sesi di peramban berlaku "
+        f"{_duration(web_access.SESSION_VALIDITY)}. Jangan teruskan tautan ini."
     )
     markup = (
         None
@@ -52,3 +54,9 @@ async def dasbor(update: Update, context: BotContext, member: Member) -> None:
         else InlineKeyboardMarkup([[InlineKeyboardButton(BUTTON, web_app=WebAppInfo(url=app_url))]])
     )
     await send(update, "\n\n".join(lines), reply_markup=markup)
+
+
+def _duration(span: timedelta) -> str:
+    """`10 menit`, `8 jam`: the validity web_access enforces, so the text cannot drift from it."""
+    minutes = int(span.total_seconds() // 60)
+    return f"{minutes // 60} jam" if minutes % 60 == 0 else f"{minutes} menit"

@@ -47,7 +47,8 @@ class Database:
             self.engine = create_async_engine(url, echo=echo, pool_pre_ping=True)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self._turn: asyncio.Lock | None = asyncio.Lock() if self.is_sqlite else None
-        # SQLite only: plain connections for `rows` (query_only) and `write_batch`, opened when first used.
+        # SQLite only: plain connections for `rows` (query_only), `transaction` and `write_batch` (markers),
+        # opened when first used.
         self._plain: dict[str, sqlite3.Connection] = {}
         self._threaded: async_sessionmaker[AsyncSession] | None = None  # SQLite: `long_read`'s sessions
         self._direct: dict[int, _Direct] = {}

@@ -224,7 +224,7 @@ async def test_api_lists_what_needs_attention(db_url, clock):
 async def test_one_time_link_opens_a_session_once_and_its_cookie_is_guarded(db_url, clock):
     async with served(db_url, clock) as s, httpx.AsyncClient() as web:
         reply = await s.harness.say("/dasbor")
-        assert "tautan masuk sekali pakai" in reply and "10 menit" in reply
+        assert "tautan masuk sekali pakai" in reply and "berlaku 10 menit" in reply and "berlaku 8 jam" in reply
         sent = s.harness.api.sent()[-1].params["text"]
         token = link_token(sent)
 
