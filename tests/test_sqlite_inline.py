@@ -214,3 +214,52 @@ async def test_reads_that_grow_with_the_data_run_off_the_event_loop(sqlite_url: 
     assert ran_in["read"] == threading.get_ident()
     assert ran_in["long_read"] != threading.get_ident()
     await db.dispose()
+
+
+async def test_a_write_cancelled_during_its_commit_waits_for_the_commit(sqlite_url: str) -> None:
+    """The durable COMMIT runs in a worker thread. A caller cancelled meanwhile must not roll back on the
+    same connection while the thread still commits: it waits for the commit, then the cancellation goes on."""
+    import threading
+
+    from sqlalchemy import bindparam
+
+    db = Database(sqlite_url)
+    real = db._plain_connection("durable")
+    committing, release = threading.Event(), threading.Event()
+
+    class SlowCommit:
+        """The durable connection, its COMMIT held until the test releases it."""
+
+        def __getattr__(self, name: str):
+            return getattr(real, name)
+
+        def commit(self) -> None:
+            committing.set()
+            release.wait(10)
+            real.commit()
+
+    db._plain["durable"] = SlowCommit()  # type: ignore[assignment]
+    statement = text("INSERT INTO probe (key, value) VALUES (:key, :value)").bindparams(
+        bindparam("key"), bindparam("value")
+    )
+
+    async def write() -> None:
+        async with db.transaction() as tx:
+            await tx.rows(statement, {"key": "cancelled", "value": "x"})
+
+    task = asyncio.create_task(write())
+    assert await asyncio.to_thread(committing.wait, 10)
+    task.cancel()
+    for _ in range(20):  # the task stays on its commit however often the loop turns
+        await asyncio.sleep(0)
+    assert not task.done()
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    # The commit went through before the cancellation took effect; the connection is still usable.
+    stored = [tuple(r) for r in await db.rows(text("SELECT key FROM probe"))]
+    assert stored == [("cancelled",)]
+    async with db.transaction() as tx:
+        await tx.rows(statement, {"key": "after", "value": "y"})
+    assert len(await db.rows(text("SELECT key FROM probe"))) == 2
+    await db.dispose()
