@@ -47,6 +47,7 @@ class Database:
             self.engine = create_async_engine(url, echo=echo, pool_pre_ping=True)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self._turn: asyncio.Lock | None = asyncio.Lock() if self.is_sqlite else None
+        self._wanting = 0  # tasks holding or waiting for the writers' turn
         # SQLite only: plain connections for `rows` (query_only), `transaction` and `write_batch` (markers),
         # opened when first used.
         self._plain: dict[str, sqlite3.Connection] = {}
@@ -62,17 +63,21 @@ class Database:
         """SQLite has one writer, and a writer that waits for another sleeps in steps of up to 100 ms: with
         updates handled concurrently that would be most of the time. So on SQLite this process runs one
         write transaction at a time (they take a millisecond or two); one opened inside another, in the
-        same task, joins that turn. Other processes (the digest CLI) are still waited for by busy_timeout,
-        and models/ledger.py retries what still finds the database busy."""
+        same task, joins that turn. Other processes (the digest CLI) are waited for without blocking the
+        loop (models/sqlite_inline.py), and models/ledger.py retries what still finds the database busy."""
         if self._turn is None or _holding.get():
             yield
             return
-        async with self._turn:
-            token = _holding.set(True)
-            try:
-                yield
-            finally:
-                _holding.reset(token)
+        self._wanting += 1
+        try:
+            async with self._turn:
+                token = _holding.set(True)
+                try:
+                    yield
+                finally:
+                    _holding.reset(token)
+        finally:
+            self._wanting -= 1
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -142,7 +147,10 @@ class Database:
             try:
                 await _on_sqlite(lambda: plain.execute("BEGIN IMMEDIATE"), "BEGIN IMMEDIATE")
                 yield Transaction(self, plain=plain)
-                await _on_sqlite(plain.commit, "COMMIT", in_thread=True)  # the fsync: other chats go on
+                # The COMMIT waits for the disk (fsync). Alone, it runs here: a worker thread's hand-off
+                # took longer than the fsync itself. With other writers queued behind it (under load), it
+                # runs in a thread, so the event loop goes on with other chats' reads and replies meanwhile.
+                await _on_sqlite(plain.commit, "COMMIT", in_thread=self._wanting > 1)
             except BaseException:
                 plain.rollback()
                 raise

@@ -216,9 +216,11 @@ async def test_reads_that_grow_with_the_data_run_off_the_event_loop(sqlite_url: 
     await db.dispose()
 
 
-async def test_a_write_cancelled_during_its_commit_waits_for_the_commit(sqlite_url: str) -> None:
-    """The durable COMMIT runs in a worker thread. A caller cancelled meanwhile must not roll back on the
-    same connection while the thread still commits: it waits for the commit, then the cancellation goes on."""
+async def test_a_commit_goes_to_a_thread_only_under_load_and_a_cancelled_write_waits_for_it(sqlite_url: str) -> None:
+    """The durable COMMIT waits for the disk. Alone it runs on the loop's thread (a hand-off to a worker
+    took longer than the fsync); with another writer queued behind it, in a worker thread, so the loop
+    goes on. A caller cancelled meanwhile must not roll back on the connection while the thread still
+    commits: it waits for the commit, then the cancellation goes on."""
     import threading
 
     from sqlalchemy import bindparam
@@ -226,40 +228,60 @@ async def test_a_write_cancelled_during_its_commit_waits_for_the_commit(sqlite_u
     db = Database(sqlite_url)
     real = db._plain_connection("durable")
     committing, release = threading.Event(), threading.Event()
+    commits_in: list[int] = []
 
-    class SlowCommit:
-        """The durable connection, its COMMIT held until the test releases it."""
+    class HeldCommit:
+        """The durable connection; its COMMIT noted, and held until the test releases it."""
 
         def __getattr__(self, name: str):
             return getattr(real, name)
 
         def commit(self) -> None:
+            commits_in.append(threading.get_ident())
             committing.set()
             release.wait(10)
             real.commit()
 
-    db._plain["durable"] = SlowCommit()  # type: ignore[assignment]
+    db._plain["durable"] = HeldCommit()  # type: ignore[assignment]
     statement = text("INSERT INTO probe (key, value) VALUES (:key, :value)").bindparams(
         bindparam("key"), bindparam("value")
     )
 
-    async def write() -> None:
+    async def write(key: str) -> None:
         async with db.transaction() as tx:
-            await tx.rows(statement, {"key": "cancelled", "value": "x"})
+            await tx.rows(statement, {"key": key, "value": "x"})
 
-    task = asyncio.create_task(write())
+    release.set()
+    await write("alone")
+    assert commits_in == [threading.get_ident()]  # alone: on the loop's thread
+
+    release.clear()
+    committing.clear()
+    opened = asyncio.Event()
+
+    async def hold_the_turn() -> None:  # so that both writes queue, as under load
+        async with db._writers_turn():
+            await opened.wait()
+
+    holder = asyncio.create_task(hold_the_turn())
+    await asyncio.sleep(0)
+    first = asyncio.create_task(write("cancelled"))
+    await asyncio.sleep(0)
+    second = asyncio.create_task(write("queued"))  # waits for the writers' turn behind the first
+    await asyncio.sleep(0)
+    opened.set()
+    await holder
     assert await asyncio.to_thread(committing.wait, 10)
-    task.cancel()
-    for _ in range(20):  # the task stays on its commit however often the loop turns
+    assert commits_in[-1] != threading.get_ident()  # under load: in a worker thread
+    first.cancel()
+    for _ in range(20):  # the cancelled write stays on its commit however often the loop turns
         await asyncio.sleep(0)
-    assert not task.done()
+    assert not first.done()
     release.set()
     with pytest.raises(asyncio.CancelledError):
-        await task
+        await first
+    await second
     # The commit went through before the cancellation took effect; the connection is still usable.
-    stored = [tuple(r) for r in await db.rows(text("SELECT key FROM probe"))]
-    assert stored == [("cancelled",)]
-    async with db.transaction() as tx:
-        await tx.rows(statement, {"key": "after", "value": "y"})
-    assert len(await db.rows(text("SELECT key FROM probe"))) == 2
+    stored = sorted(key for (key,) in await db.rows(text("SELECT key FROM probe")))
+    assert stored == ["alone", "cancelled", "queued"]
     await db.dispose()
