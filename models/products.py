@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import re
 from datetime import date, datetime
 from typing import Any
 
@@ -18,7 +16,7 @@ from models.db import Source, Writer, columns_of, inserted, loaded, rows
 from models.errors import InputError
 from models.permissions import Action
 from models.records import FieldKind, FieldSpec, RecordSpec, TextRule
-from models.tables import AuditEntry, Kind, Product, ProductLink
+from models.tables import AuditEntry, Kind, Product, ProductLink, title_numbers
 
 KINDS = [k.value for k in Kind]
 KIND_SHORT = {Kind.perda: "Perda", Kind.perwali: "Perwali", Kind.kepwali: "Kepwali"}
@@ -144,7 +142,8 @@ async def propose(
     SPEC.check_date(None, "proposed_on", proposed_on, today, EXAMPLE_PROPOSE)
     # A plain insert, so it also runs in a plain transaction (handlers/products.py); the row comes back
     # as stored, every other column empty until enactment.
-    values = {"kind": kind, "title": title, "proposed_on": proposed_on, "created_by": actor_id}
+    values = {"kind": kind, "title": title, "title_numbers": title_numbers(title), "proposed_on": proposed_on}
+    values["created_by"] = actor_id
     product = await inserted(session, Product, {**values, "created_at": now, "updated_at": now})
     await audit.record_change(
         session, product, "product.propose", at=now, actor_id=actor_id, before=None, update_id=update_id
@@ -340,15 +339,13 @@ async def similar_title(source: Source, title: str, year: int, exclude_id: int |
 
     if not utils.default_process(title):  # only symbols or emoji: nothing to compare
         return None
-    numbers = _numbers(title)
-    # A title with the same numbers contains each of them: the database leaves out the rest, so a year of
-    # numbered titles ("... Nomor 5 Tahun 2020") is not read whole for every proposal.
-    distinct = sorted(set(numbers))
-    params: dict[str, Any] = {"first": date(year, 1, 1), "last": date(year, 12, 31)}
-    params.update({f"n{i}": f"%{n}%" for i, n in enumerate(distinct)})  # digits: no wildcard in them
-    found = await rows(source, _titles_containing(len(distinct)), params)
+    numbers = title_numbers(title)
+    # Only titles with the same numbers can be the same product: the stored, indexed `title_numbers`
+    # leaves out the rest, so a year of numbered titles is not read whole for every proposal.
+    params = {"first": date(year, 1, 1), "last": date(year, 12, 31), "numbers": numbers}
+    found = await rows(source, _SAME_NUMBERS, params)
     choices = {pid: existing for pid, existing in found if pid != exclude_id}
-    # rapidfuzz scores the titles (in C); only those above the cutoff are compared by their numbers.
+    # rapidfuzz scores the titles (in C); the closest above the cutoff is the match.
     close = process.extract(
         title,
         choices,
@@ -358,7 +355,7 @@ async def similar_title(source: Source, title: str, year: int, exclude_id: int |
         limit=None,
     )
     for _, _, pid in close:
-        if _numbers(choices[pid]) == numbers:
+        if title_numbers(choices[pid]) == numbers:  # as stored; checked again from the title itself
             hit = await rows(source, _BY_ID, {"pid": pid})
             return loaded(Product, hit[0]) if hit else None
     return None
@@ -367,20 +364,10 @@ async def similar_title(source: Source, title: str, year: int, exclude_id: int |
 _BY_ID: Any = select(*columns_of(Product)).where(col(Product.id) == bindparam("pid"))
 
 
-@functools.cache
-def _titles_containing(count: int) -> Any:
-    """The year's (id, title) whose title contains each of `count` numbers: one statement per count,
-    built once."""
-    query = select(col(Product.id), col(Product.title)).where(
-        col(Product.proposed_on).between(bindparam("first", type_=Date), bindparam("last", type_=Date))
-    )
-    for i in range(count):
-        query = query.where(col(Product.title).like(bindparam(f"n{i}")))
-    return query
-
-
-def _numbers(title: str) -> list[str]:
-    return re.findall(r"[0-9]+", title)
+_SAME_NUMBERS: Any = select(col(Product.id), col(Product.title)).where(
+    col(Product.title_numbers) == bindparam("numbers"),
+    col(Product.proposed_on).between(bindparam("first", type_=Date), bindparam("last", type_=Date)),
+)
 
 
 # --- the record type ----------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ moments (audit, deliveries) are stored in UTC."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Numeric,
     Text,
     UniqueConstraint,
+    event,
     true,
 )
 from sqlmodel import Field, SQLModel
@@ -78,12 +80,17 @@ class Product(SQLModel, table=True):
         # The promulgation number is unique per series (Lembaran Daerah for a Perda, Berita Daerah for a
         # Perwali: the series follows from the kind) and year (migration 0005).
         Index("uq_product_promulgation", "kind", "promulgation_year", "promulgation_number", unique=True),
+        # The duplicate-title check looks only at titles with the same numbers (migration 0008).
+        Index("ix_product_title_numbers", "title_numbers", "proposed_on"),
         NEVER_REUSED,
     )
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=16)
     title: str = Field(sa_type=Text)
+    # The numbers in the title, in order ("5 2021" for "... Nomor 5 Tahun 2021"): derived from the title
+    # on every write (`title_numbers` below), never set by hand.
+    title_numbers: str | None = Field(default=None, sa_type=Text)
     proposed_on: date
     enacted_on: date | None = None
     number: int | None = None
@@ -99,6 +106,19 @@ class Product(SQLModel, table=True):
     created_by: int = Field(sa_type=BigInteger)
     created_at: datetime = _utc()
     updated_at: datetime = _utc()
+
+
+def title_numbers(title: str | None) -> str:
+    """The numbers in a title, in order, space-separated: titles whose numbers differ are different
+    products ("... Nomor 5" and "... Nomor 6"), so the duplicate-title check compares only titles with
+    the same numbers (models/products.py `similar_title`)."""
+    return " ".join(re.findall(r"[0-9]+", title or ""))
+
+
+@event.listens_for(Product, "before_insert")
+@event.listens_for(Product, "before_update")
+def _derive_title_numbers(_mapper: Any, _connection: Any, product: Product) -> None:
+    product.title_numbers = title_numbers(product.title)
 
 
 class LinkKind(StrEnum):

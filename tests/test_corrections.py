@@ -157,3 +157,20 @@ async def test_undoing_a_member_change_restores_their_menu(harness):
         c for c in harness.api.calls if c.method == "setMyCommands" and c.params.get("scope", {}).get("chat_id") == STAF
     ]
     assert "usul" in {c["command"] for c in menus[-1].params["commands"]}
+
+
+async def test_a_changed_title_keeps_its_numbers_for_the_duplicate_check(harness):
+    """The stored numbers of a title follow every change of it, so the duplicate-title check (which reads
+    only titles with the same numbers) still finds a title after /ubah."""
+    from models.tables import title_numbers
+
+    await harness.say("/usul perwali 2026-03-01 Tata Cara Arsip Nomor 3")
+    assert (await product(harness)).title_numbers == "3"
+    await harness.say("/ubah produk 1")
+    await harness.press("Judul")
+    await harness.say("Tata Cara Arsip Nomor 4 Tahun 2026")
+    assert "Perubahan disimpan" in (await harness.press("Simpan"))[0]
+    stored = await product(harness)
+    assert stored.title_numbers == title_numbers(stored.title) == "4 2026"
+    warning = await harness.say("/usul perwali 2026-03-02 Tata Cara Arsip Nomor 4 Tahun 2026")
+    assert "mirip" in warning  # found by its new numbers: asks before a second entry

@@ -265,3 +265,27 @@ def test_migrations_build_exactly_the_tables_the_models_describe(empty_db_url):
     finally:
         engine.dispose()
     assert diff == []
+
+
+def test_0008_fills_the_title_numbers_of_products_already_stored(empty_db_url):
+    """The duplicate-title check reads only titles with the same numbers: rows stored before the column
+    existed get theirs from their titles."""
+    upgrade(empty_db_url, "0007")
+    engine = create_engine(sync_url(empty_db_url))
+    try:
+        metadata = MetaData()
+        metadata.reflect(engine)
+        product = metadata.tables["product"]
+        rows = [dict(FIRST_SCHEMA_DATA["product"][0]), dict(FIRST_SCHEMA_DATA["product"][1])]
+        rows[0]["title"] = "Perubahan Kedua atas Perda Nomor 5 Tahun 2021"
+        with engine.begin() as conn:
+            conn.execute(insert(product), rows)
+        upgrade(empty_db_url)
+        metadata = MetaData()
+        metadata.reflect(engine)
+        product = metadata.tables["product"]
+        with engine.connect() as conn:
+            found = [tuple(r) for r in conn.execute(select(product.c.id, product.c.title_numbers).order_by("id"))]
+    finally:
+        engine.dispose()
+    assert found == [(rows[0]["id"], "5 2021"), (rows[1]["id"], "")]
