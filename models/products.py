@@ -525,7 +525,7 @@ SPEC = RecordSpec(
     check_unique=_check_unique,
     derive=_derive,
     check_record=_check_record,
-    bookkeeping=("number_year", "promulgation_year"),
+    bookkeeping=("number_year", "promulgation_year", "title_numbers"),  # title_numbers: models/tables.py
     extra_labels={"kind": "Jenis"},
     related=_link_history,
 )
