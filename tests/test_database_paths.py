@@ -100,17 +100,7 @@ async def test_a_second_application_of_one_update_finds_the_first(db_url, plain)
     db, other = Database(db_url), Database(db_url)
 
     async def work(writer) -> str:
-        product = await products.propose(
-            writer,
-            actor_id=1001,
-            kind="perwali",
-            title="Sekali Saja",
-            proposed_on=date(2026, 3, 1),
-            today=date(2026, 11, 24),
-            now=NOW,
-            update_id=78,
-        )
-        return f"dicatat #{product.id}"
+        return "dicatat " + await _proposed(writer, "Sekali Saja", update_id=78)
 
     try:
         first = await ledger.apply_once(db, 78, NOW, work, plain=plain)
@@ -131,15 +121,7 @@ async def test_a_write_that_fails_half_way_leaves_nothing(db_url, plain):
     db = Database(db_url)
 
     async def work(writer) -> str:
-        await products.propose(
-            writer,
-            actor_id=1001,
-            kind="perda",
-            title="Setengah Jalan",
-            proposed_on=date(2026, 3, 1),
-            today=date(2026, 11, 24),
-            now=NOW,
-        )
+        await _proposed(writer, "Setengah Jalan")
         raise InputError("berhenti di tengah", "/usul perda Contoh")
 
     try:
@@ -157,14 +139,16 @@ async def test_a_write_that_fails_half_way_leaves_nothing(db_url, plain):
         await db.dispose()
 
 
-async def _proposed(writer, title: str) -> str:
+async def _proposed(writer, title: str, *, update_id: int | None = None) -> str:
+    """A proposal in an open session or plain transaction; its reference."""
     product = await products.propose(
         writer,
         actor_id=1001,
-        kind="perda",
+        kind="perwali",
         title=title,
         proposed_on=date(2026, 3, 1),
         today=date(2026, 11, 24),
         now=NOW,
+        update_id=update_id,
     )
     return f"#{product.id}"
