@@ -69,7 +69,8 @@ class HandledQueue(asyncio.Queue):
     async def drain(self, timeout: float) -> bool:
         """Wait until every update put so far has been handled; False if that took longer than `timeout`."""
         try:
-            await asyncio.wait_for(self._idle.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await self._idle.wait()
         except TimeoutError:
             return False
         return True
@@ -93,9 +94,9 @@ class HandledQueue(asyncio.Queue):
         finally:
             self._forget(item)
 
-    def _forget(self, update: Update) -> None:
+    def _forget(self, update: Update, *, finished: bool = True) -> None:
         self._waiting.pop(id(update), None)
-        if self.in_flight.get(update.update_id) == id(update):
+        if finished and self.in_flight.get(update.update_id) == id(update):
             del self.in_flight[update.update_id]
             self.finished.add(update.update_id)
         if not self._waiting:
@@ -119,6 +120,13 @@ class HandledQueue(asyncio.Queue):
             done.set_result(None)
         if not self.wait_for_handling:
             self._forget(update)
+
+    def set_aside(self, update: object) -> None:
+        """Polling, stopping: `update` was taken from Telegram but will not be handled by this process. It
+        stays in flight, so every getUpdates from now on (a late poll, the final confirmation) asks from it
+        or below, and Telegram delivers it again after the restart."""
+        if isinstance(update, Update):
+            self._forget(update, finished=False)
 
 
 class FreshUpdatesRequest(HTTPXRequest):
@@ -158,6 +166,9 @@ class WatermarkBot:
         self._queue = queue
         self._last_ask = 0.0
         self._backlog = 0  # updates in flight once the last answer was handed out
+        # Set when the Updater stops (WatermarkUpdater): from then on getUpdates neither pauses nor long-polls.
+        # A long poll would hold the one getUpdates connection that the final confirmation needs.
+        self.stopping = False
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._bot, name)
@@ -176,15 +187,21 @@ class WatermarkBot:
             until = self._last_ask + (
                 self.IN_FLIGHT_WAIT if now < self._last_ask + self.IN_FLIGHT_WAIT else self.MAX_WAIT
             )
+            # asyncio.timeout, not wait_for: Python 3.11's wait_for drops a cancellation (the Updater
+            # stopping) that arrives as the event is set, and the poll would then go on after the stop.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._queue.changed.wait(), max(0.0, until - now))
+                async with asyncio.timeout(max(0.0, until - now)):
+                    await self._queue.changed.wait()
 
     async def get_updates(self, offset: int | None = None, **kwargs: Any) -> tuple[Update, ...]:
-        await self._pause_while_in_flight()
+        if not self.stopping:
+            await self._pause_while_in_flight()
         low = self._queue.watermark()
         if low is not None and offset is not None and low < offset:
             offset = low
             kwargs["timeout"] = 0  # Telegram answers at once anyway: those updates are pending
+        if self.stopping:
+            kwargs["timeout"] = 0
         self._last_ask = asyncio.get_running_loop().time()
         updates = await self._bot.get_updates(offset=offset, **kwargs)
         if offset is not None:
@@ -193,6 +210,18 @@ class WatermarkBot:
         fresh = tuple(u for u in updates if not self._queue.seen(u.update_id))
         self._backlog = len(self._queue.in_flight) + len(fresh)
         return fresh
+
+
+class WatermarkUpdater(Updater):
+    """Polling mode's Updater: it polls through a WatermarkBot, and tells it when polling stops."""
+
+    def __init__(self, bot: Any, queue: HandledQueue) -> None:
+        self.watermark_bot = WatermarkBot(bot, queue)
+        super().__init__(self.watermark_bot, queue)  # type: ignore[arg-type]
+
+    async def stop(self) -> None:
+        self.watermark_bot.stopping = True
+        await super().stop()
 
 
 class ChatOrderedProcessor(BaseUpdateProcessor):
@@ -311,8 +340,7 @@ class IkuApplication(Application):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.gate: gate.Gate | None = None
-        self.leaving = False
-        self.left_for_later: set[int] = set()  # polling, stopping: taken from Telegram but not started
+        self.leaving = False  # polling, stopping: updates not yet started are set aside for the restart
 
     async def stop(self) -> None:
         # Polling takes every pending update at once; on a stop only those already started are finished,
@@ -326,9 +354,8 @@ class IkuApplication(Application):
             await super().process_update(update)
             return
         if self.leaving:
-            self.left_for_later.add(update.update_id)
             if isinstance(self.update_queue, HandledQueue):
-                self.update_queue.handled(update)
+                self.update_queue.set_aside(update)
             return
         token = updatelog.begin(update)
         svc = services.of(self)
@@ -380,11 +407,12 @@ async def confirm_handled(application: Application) -> None:
     python-telegram-bot's own last getUpdates runs before the queue is drained, so it cannot confirm the
     updates handled while stopping; without this call a restart would receive them again.
     """
+    queue = application.update_queue
+    low = queue.watermark() if isinstance(queue, HandledQueue) else None  # the lowest update set aside
     last = getattr(application, "last_handled_update_id", None)
-    left: set[int] = getattr(application, "left_for_later", set())
-    if last is None and not left:
+    if low is None and last is None:
         return
-    offset = min(left) if left else (last or 0) + 1
+    offset = low if low is not None else (last or 0) + 1
     try:
         await application.bot.get_updates(offset=offset, limit=1, timeout=0)
     except TelegramError as exc:  # the ledger still keeps a redelivered write single

@@ -15,10 +15,10 @@ from urllib.parse import urlsplit
 from sqlalchemy.engine import make_url
 from telegram import Update
 from telegram.error import InvalidToken
-from telegram.ext import Application, Updater
+from telegram.ext import Application
 
 from bot import dashboard
-from bot.intake import DrainingUpdater, FreshUpdatesRequest, HandledQueue, WatermarkBot, confirm_handled
+from bot.intake import DrainingUpdater, FreshUpdatesRequest, HandledQueue, WatermarkUpdater, confirm_handled
 from bot.settings import Settings
 
 log = logging.getLogger("bot")
@@ -144,7 +144,7 @@ def run(settings: Settings) -> int:
                 queue.wait_for_handling = False
                 if polling_request is not None:
                     polling_request.queue = queue
-                application.updater = Updater(WatermarkBot(application.bot, queue), queue)  # type: ignore[arg-type]
+                application.updater = WatermarkUpdater(application.bot, queue)
             application.post_stop = _after(application.post_stop, confirm_handled)
             # The dashboard's own server (when DASHBOARD_URL is set), up after the bot's start-up, down
             # before the database closes.

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from sqlalchemy import event
 from sqlmodel import col, select
 
-from bot.intake import FreshUpdatesRequest, HandledQueue, WatermarkBot
+from bot.intake import FreshUpdatesRequest, HandledQueue, WatermarkBot, confirm_handled
 from models import ledger
 from models.db import Database
 from models.tables import ProcessedUpdate
@@ -56,11 +57,13 @@ class CountingBot:
     def __init__(self, pending: list[int]) -> None:
         self.pending = pending
         self.asked: list[tuple[int | None, float]] = []
+        self.timeouts: list[object] = []
 
     async def get_updates(self, offset: int | None = None, **kwargs: Any):
         from telegram import Bot, Update
 
         self.asked.append((offset, asyncio.get_running_loop().time()))
+        self.timeouts.append(kwargs.get("timeout"))
         return tuple(Update.de_json(update_json(u), Bot("123:TEST")) for u in self.pending if u >= (offset or 0))
 
 
@@ -220,3 +223,45 @@ async def test_an_update_is_released_to_telegram_before_its_marker_is_written(db
                 break
             await asyncio.sleep(0.01)
         assert stored is not None and stored.replied
+
+
+async def test_a_poll_cancelled_as_an_update_finishes_stays_cancelled():
+    """The Updater stopping cancels the poll paused for updates in flight. When an update finishes in the same
+    step, the cancellation must still win: a poll that went on would ask Telegram after the stop."""
+    queue = HandledQueue()
+    bot = CountingBot([10])
+    watermark = WatermarkBot(bot, queue)
+    watermark.IN_FLIGHT_WAIT = watermark.MAX_WAIT = 60
+    queue.wait_for_handling = False
+    await queue.put((await watermark.get_updates(offset=0))[0])
+    asking = asyncio.create_task(watermark.get_updates(offset=11, timeout=10))
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+    queue.handled(await queue.get())
+    asking.cancel()
+
+    with pytest.raises(asyncio.CancelledError):
+        await asking
+    assert len(bot.asked) == 1
+
+
+async def test_updates_set_aside_on_a_stop_are_never_confirmed_to_telegram():
+    """Stopping, the updates taken but not started are set aside: no getUpdates from then on confirms them,
+    neither a poll that comes late nor the final confirmation, so Telegram delivers them after the restart."""
+    queue = HandledQueue()
+    bot = CountingBot([10, 11, 12])
+    watermark = WatermarkBot(bot, queue)
+    queue.wait_for_handling = False
+    for update in await watermark.get_updates(offset=0):
+        await queue.put(update)
+    queue.handled(await queue.get())
+    watermark.stopping = True
+    queue.set_aside(await queue.get())
+    queue.set_aside(await queue.get())
+    assert await queue.drain(1)
+
+    assert await asyncio.wait_for(watermark.get_updates(offset=13, timeout=10), 1) == ()
+    assert bot.asked[-1][0] == 11 and bot.timeouts[-1] == 0, "a poll after the stop must not wait for news"
+    await confirm_handled(SimpleNamespace(bot=bot, update_queue=queue, last_handled_update_id=10))  # type: ignore[arg-type]
+    assert bot.asked[-1][0] == 11

@@ -76,6 +76,9 @@ async def test_stop_in_the_middle_of_traffic_then_restart_loses_and_doubles_noth
 
     await standin.wait_until(lambda: sum(answered(standin).values()) >= 6, 30, "some answers before the stop")
     assert await bot.stop(sig) == 0
+    # A clean stop: the final confirmation got through, nothing went on polling after the stop.
+    assert "could not confirm" not in bots.log_path.read_text()
+    assert "Traceback" not in bots.log_path.read_text()
     before_restart = answered(standin)
     assert 6 <= sum(before_restart.values()) < len(standin.updates), "the stop did not land mid-traffic"
 
