@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from html import escape
 
+from babel.dates import format_timedelta
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update, WebAppInfo
 from telegram.constants import ChatType
 
@@ -58,5 +59,4 @@ async def dasbor(update: Update, context: BotContext, member: Member) -> None:
 
 def _duration(span: timedelta) -> str:
     """`10 menit`, `8 jam`: the validity web_access enforces, so the text cannot drift from it."""
-    minutes = int(span.total_seconds() // 60)
-    return f"{minutes // 60} jam" if minutes % 60 == 0 else f"{minutes} menit"
+    return format_timedelta(span, locale="id")

@@ -354,11 +354,10 @@ async def similar_title(source: Source, title: str, year: int, exclude_id: int |
         score_cutoff=SIMILARITY_CUTOFF,
         limit=None,
     )
-    for _, _, pid in close:
-        if title_numbers(choices[pid]) == numbers:  # as stored; checked again from the title itself
-            hit = await rows(source, _BY_ID, {"pid": pid})
-            return loaded(Product, hit[0]) if hit else None
-    return None
+    if not close:
+        return None
+    hit = await rows(source, _BY_ID, {"pid": close[0][2]})
+    return loaded(Product, hit[0]) if hit else None
 
 
 _BY_ID: Any = select(*columns_of(Product)).where(col(Product.id) == bindparam("pid"))
